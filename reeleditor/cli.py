@@ -1,0 +1,50 @@
+"""The command line: `reeleditor` opens the app; subcommands are its headless twin."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reeleditor import __version__
+from reeleditor.commands import drafts
+from reeleditor.commands.common import Context
+from reeleditor.core.errors import Cancelled, ReelEditorError
+
+COMMAND_MODULES = [drafts]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reeleditor",
+        description="Record, edit, export and publish short vertical videos. "
+        "With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"reeleditor {__version__}")
+    parser.add_argument("--home", help="keep all data in this folder (as REELEDITOR_HOME)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from reeleditor.app import run_app
+
+        return run_app(home=args.home)
+    ctx = Context(home=args.home)
+    try:
+        return args.func(ctx, args)
+    except Cancelled as exc:
+        print(f"reeleditor: {exc}", file=sys.stderr)
+        return 130
+    except ReelEditorError as exc:
+        print(f"reeleditor: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("reeleditor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""The reference cloud (reeleditor serve): ingest, processing, delivery. No Qt."""

@@ -1,0 +1,97 @@
+"""Shared command-line plumbing: the app context, JSON output, the progress line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TextIO
+
+from reeleditor.core.progress import Progress
+from reeleditor.storage.drafts import DraftStore
+from reeleditor.storage.paths import AppPaths
+from reeleditor.storage.settings import load_settings
+
+
+@dataclass
+class Context:
+    """What every command needs, made on first use so `--help` stays fast."""
+
+    home: str | None = None
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @cached_property
+    def paths(self) -> AppPaths:
+        return AppPaths.from_env(self.home).ensure()
+
+    @cached_property
+    def store(self) -> DraftStore:
+        return DraftStore(self.paths.drafts)
+
+    @cached_property
+    def settings(self):
+        settings, warning = load_settings(self.paths.settings_file)
+        if warning:
+            self.warn(warning)
+        return settings
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def warn(self, text: str) -> None:
+        print(f"reeleditor: {text}", file=self.stderr)
+
+    def json(self, value: Any) -> None:
+        json.dump(value, self.stdout, indent=2, ensure_ascii=False, default=str)
+        self.stdout.write("\n")
+
+
+class ProgressLine:
+    """Redraws one progress line on stderr, at most a few times a second."""
+
+    def __init__(self, stream: TextIO, min_interval: float = 0.2) -> None:
+        self.stream = stream
+        self.min_interval = min_interval
+        self._last = 0.0
+        self._width = 0
+        self._tty = getattr(stream, "isatty", lambda: False)()
+
+    def show(self, progress: Progress, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval:
+            return
+        self._last = now
+        text = progress.describe()
+        if self._tty:
+            self.stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self._tty and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def drive(work: Generator[Progress, None, Any] | Iterable[Progress], stderr: TextIO) -> Any:
+    """Run a Progress generator to its end, drawing the line; returns its return value."""
+    line = ProgressLine(stderr)
+    it = iter(work)
+    try:
+        while True:
+            line.show(next(it))
+    except StopIteration as stop:
+        return stop.value
+    except KeyboardInterrupt:
+        close = getattr(it, "close", None)
+        if close:
+            close()  # run the generator's cleanup now, not at garbage collection
+        raise
+    finally:
+        line.done()

@@ -1,0 +1,243 @@
+"""The draft model: a reel's recipe as frozen dataclasses with a versioned dict form."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from reeleditor.core.errors import DraftFormatError
+
+SCHEMA_VERSION = 2
+DEFAULT_MAX_DURATION = 90.0
+DEFAULT_SIZE = (1080, 1920)
+DEFAULT_FPS = 30
+
+ADJUSTMENT_NAMES = (
+    "brightness",
+    "contrast",
+    "saturation",
+    "warmth",
+    "tint",
+    "fade",
+    "vignette",
+    "grain",
+    "sharpen",
+)
+
+
+def new_id() -> str:
+    """A short random id, safe as a folder name on every platform."""
+    return uuid.uuid4().hex[:12]
+
+
+def _num(data: dict, key: str, default: float | None = None, *, lo=None, hi=None) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DraftFormatError(f"field '{key}' must be a number, not {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise DraftFormatError(f"field '{key}' = {value} is outside {lo}..{hi}")
+    return float(value)
+
+
+def _str(data: dict, key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise DraftFormatError(f"field '{key}' must be text, not {value!r}")
+    return value
+
+
+def _dict(data: Any, what: str) -> dict:
+    if not isinstance(data, dict):
+        raise DraftFormatError(f"{what} must be an object, not {type(data).__name__}")
+    return data
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One recorded or imported clip, trimmed to [trim_in, trim_out) seconds."""
+
+    media: str  # path relative to the draft folder, '/'-separated
+    duration: float  # seconds of media in the file
+    id: str = field(default_factory=new_id)
+    trim_in: float = 0.0
+    trim_out: float | None = None  # None: to the end
+
+    @property
+    def length(self) -> float:
+        """Seconds this segment contributes to the reel."""
+        end = self.duration if self.trim_out is None else min(self.trim_out, self.duration)
+        return max(0.0, end - self.trim_in)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "media": self.media,
+            "duration": self.duration,
+            "trim_in": self.trim_in,
+            "trim_out": self.trim_out,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Segment:
+        data = _dict(data, "a segment")
+        media = _str(data, "media")
+        if (
+            not media
+            or media.startswith(("/", "\\"))
+            or ".." in media.replace("\\", "/").split("/")
+        ):
+            raise DraftFormatError(f"segment media path {media!r} must stay inside the draft")
+        trim_out = data.get("trim_out")
+        return cls(
+            id=_str(data, "id"),
+            media=media,
+            duration=_num(data, "duration", lo=0),
+            trim_in=_num(data, "trim_in", 0.0, lo=0),
+            trim_out=None if trim_out is None else _num(data, "trim_out", lo=0),
+        )
+
+
+@dataclass(frozen=True)
+class Look:
+    """A named look at a strength, plus manual adjustments (-100..100 each)."""
+
+    name: str = "none"
+    strength: float = 100.0  # percent, 0..100
+    adjustments: tuple[tuple[str, float], ...] = ()
+
+    def adjustment(self, name: str) -> float:
+        return dict(self.adjustments).get(name, 0.0)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "strength": self.strength, "adjustments": dict(self.adjustments)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Look:
+        data = _dict(data, "the look")
+        adj = _dict(data.get("adjustments", {}), "look adjustments")
+        cleaned = []
+        for key in sorted(adj):
+            if key not in ADJUSTMENT_NAMES:
+                raise DraftFormatError(f"unknown adjustment {key!r}")
+            cleaned.append((key, _num(adj, key, lo=-100, hi=100)))
+        return cls(
+            name=_str(data, "name", "none"),
+            strength=_num(data, "strength", 100.0, lo=0, hi=100),
+            adjustments=tuple(cleaned),
+        )
+
+
+@dataclass(frozen=True)
+class MusicCue:
+    """Which part of which song plays under the reel, and how loud."""
+
+    track: str  # a file path, or 'library:<name>' for a bundled track
+    start: float = 0.0  # offset into the song, seconds
+    volume: float = 1.0  # 0..2
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "track": self.track,
+            "start": self.start,
+            "volume": self.volume,
+            "fade_in": self.fade_in,
+            "fade_out": self.fade_out,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> MusicCue:
+        data = _dict(data, "the music cue")
+        return cls(
+            track=_str(data, "track"),
+            start=_num(data, "start", 0.0, lo=0),
+            volume=_num(data, "volume", 1.0, lo=0, hi=2),
+            fade_in=_num(data, "fade_in", 0.0, lo=0),
+            fade_out=_num(data, "fade_out", 0.0, lo=0),
+        )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reel in progress: segments in order, the look, the music, the cover."""
+
+    id: str
+    title: str
+    created: float  # unix seconds
+    updated: float
+    segments: tuple[Segment, ...] = ()
+    look: Look = field(default_factory=Look)
+    music: MusicCue | None = None
+    original_volume: float = 1.0  # 0 mutes the recorded sound
+    cover_time: float | None = None  # None: the first frame that is not black
+    max_duration: float = DEFAULT_MAX_DURATION
+    width: int = DEFAULT_SIZE[0]
+    height: int = DEFAULT_SIZE[1]
+    fps: int = DEFAULT_FPS
+
+    @property
+    def duration(self) -> float:
+        return sum(s.length for s in self.segments)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.max_duration - self.duration)
+
+    def with_changes(self, **changes: Any) -> Draft:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "title": self.title,
+            "created": self.created,
+            "updated": self.updated,
+            "segments": [s.to_dict() for s in self.segments],
+            "look": self.look.to_dict(),
+            "music": None if self.music is None else self.music.to_dict(),
+            "original_volume": self.original_volume,
+            "cover_time": self.cover_time,
+            "max_duration": self.max_duration,
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Draft:
+        """Build from the current schema; run `migrations.migrate` first on stored data."""
+        data = _dict(data, "draft.json")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise DraftFormatError(f"schema_version {version!r} is not {SCHEMA_VERSION}")
+        segments = data.get("segments", [])
+        if not isinstance(segments, list):
+            raise DraftFormatError("field 'segments' must be a list")
+        music = data.get("music")
+        cover = data.get("cover_time")
+        width = int(_num(data, "width", DEFAULT_SIZE[0], lo=16, hi=8192))
+        height = int(_num(data, "height", DEFAULT_SIZE[1], lo=16, hi=8192))
+        if width % 2 or height % 2:
+            raise DraftFormatError(f"size {width}x{height} must be even for H.264")
+        return cls(
+            id=_str(data, "id"),
+            title=_str(data, "title", ""),
+            created=_num(data, "created", 0.0),
+            updated=_num(data, "updated", 0.0),
+            segments=tuple(Segment.from_dict(s) for s in segments),
+            look=Look.from_dict(data.get("look", {})),
+            music=None if music is None else MusicCue.from_dict(music),
+            original_volume=_num(data, "original_volume", 1.0, lo=0, hi=2),
+            cover_time=None if cover is None else _num(data, "cover_time", lo=0),
+            max_duration=_num(data, "max_duration", DEFAULT_MAX_DURATION, lo=1, hi=3600),
+            width=width,
+            height=height,
+            fps=int(_num(data, "fps", DEFAULT_FPS, lo=1, hi=120)),
+        )
+
+
+DRAFT_FIELDS = tuple(f.name for f in fields(Draft))

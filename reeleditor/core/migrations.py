@@ -1,0 +1,57 @@
+"""Upgrades stored draft dicts from older schema versions to the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reeleditor.core.draft import SCHEMA_VERSION
+from reeleditor.core.errors import DraftFormatError
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Schema 1 (0.0.x) kept a bare filter name, 'path'/'length' segments and 'music_path'."""
+    out = {k: v for k, v in data.items() if k not in ("filter", "filter_strength", "music_path")}
+    out["look"] = {
+        "name": data.get("filter") or "none",
+        "strength": data.get("filter_strength", 100),
+    }
+    out["segments"] = [
+        {
+            "id": seg.get("id") or f"seg{i}",
+            "media": seg.get("path"),
+            "duration": seg.get("length"),
+            "trim_in": seg.get("trim_in", 0.0),
+            "trim_out": seg.get("trim_out"),
+        }
+        for i, seg in enumerate(data.get("segments", []))
+        if isinstance(seg, dict)
+    ]
+    music_path = data.get("music_path")
+    out["music"] = (
+        {"track": music_path, "volume": data.get("music_volume", 1.0)} if music_path else None
+    )
+    out.pop("music_volume", None)
+    out["schema_version"] = 2
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+
+
+def migrate(data: Any) -> dict:
+    """Return `data` at the current schema; raise DraftFormatError if it cannot be."""
+    if not isinstance(data, dict):
+        raise DraftFormatError(f"draft.json must hold an object, not {type(data).__name__}")
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DraftFormatError(f"schema_version {version!r} is not a schema this app knows")
+    if version > SCHEMA_VERSION:
+        raise DraftFormatError(
+            f"saved by a newer reeleditor (schema {version}, this app reads up to "
+            f"{SCHEMA_VERSION}); update reeleditor to open it"
+        )
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data

@@ -1,0 +1,1 @@
+"""Media: capture sources, looks, recording, music, render and export. PyAV + OpenCV; no Qt."""

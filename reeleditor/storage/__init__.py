@@ -1,0 +1,1 @@
+"""Local storage: app folders, atomic writes, drafts, settings, crash recovery. No Qt."""

@@ -1,0 +1,69 @@
+"""Where the app keeps its files: platformdirs, or everything under REELEDITOR_HOME."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from reeleditor.core.errors import StorageError
+
+APP_NAME = "reeleditor"
+HOME_ENV = "REELEDITOR_HOME"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The app's folders; `ensure()` creates them or says clearly why it cannot."""
+
+    data: Path
+    cache: Path
+    config: Path
+
+    @classmethod
+    def from_env(cls, home: str | os.PathLike | None = None) -> AppPaths:
+        home = home or os.environ.get(HOME_ENV)
+        if home:
+            root = Path(home).expanduser().absolute()
+            return cls(data=root, cache=root / "cache", config=root / "config")
+        import platformdirs
+
+        return cls(
+            data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            cache=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+            config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def drafts(self) -> Path:
+        return self.data / "drafts"
+
+    @property
+    def uploads(self) -> Path:
+        return self.data / "uploads"
+
+    @property
+    def runs(self) -> Path:
+        return self.data / "run"
+
+    @property
+    def media_cache(self) -> Path:
+        return self.cache / "media"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.json"
+
+    def ensure(self) -> AppPaths:
+        for folder in (self.drafts, self.uploads, self.runs, self.cache, self.config):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / f".write-test-{os.getpid()}"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot write to {folder}: {exc.strerror or exc}",
+                    f"set {HOME_ENV} to a writable folder",
+                ) from exc
+        return self

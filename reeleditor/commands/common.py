@@ -55,7 +55,8 @@ class ProgressLine:
 
     def __init__(self, stream: TextIO, min_interval: float = 0.2) -> None:
         self.stream = stream
-        self.min_interval = min_interval
+        # a log file gets a line a second, a terminal a redraw five times a second
+        self.min_interval = min_interval if getattr(stream, "isatty", lambda: False)() else 1.0
         self._last = 0.0
         self._width = 0
         self._tty = getattr(stream, "isatty", lambda: False)()

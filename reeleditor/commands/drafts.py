@@ -29,7 +29,14 @@ def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
+def _recover(ctx) -> None:
+    from reeleditor.commands.record import recover
+
+    recover(ctx)
+
+
 def cmd_list(ctx, args) -> int:
+    _recover(ctx)
     drafts, problems = ctx.store.scan()
     for problem in problems:
         ctx.warn(problem.describe())
@@ -58,6 +65,7 @@ def cmd_list(ctx, args) -> int:
 
 
 def cmd_show(ctx, args) -> int:
+    _recover(ctx)
     draft = ctx.store.load(args.id)
     missing = set(ctx.store.missing_segments(draft))
     if args.json:

@@ -1,0 +1,161 @@
+"""Recording takes into a draft: a marker while recording, the segment added when done.
+
+A take leaves `media/<name>.mp4.recording` (a locked file) beside its media while it runs.
+If the process dies, the lock goes with it and `recover_takes` finds the marker, salvages
+the file and adds the segment with its real duration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reeleditor.core import edits
+from reeleditor.core.draft import Segment, new_id
+from reeleditor.core.errors import MediaError
+from reeleditor.core.progress import Progress
+from reeleditor.media.recorder import RecordResult, SegmentRecorder
+from reeleditor.media.salvage import salvage
+from reeleditor.media.thumbnails import refresh_thumbnail
+from reeleditor.storage.drafts import MEDIA_DIR, DraftStore
+from reeleditor.storage.locks import FileLock
+
+MARKER_SUFFIX = ".recording"
+MIN_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    draft_id: str
+    segment: Segment | None  # None when nothing usable was recorded
+    record: RecordResult
+
+
+@dataclass(frozen=True)
+class RecoveredTake:
+    draft_id: str
+    segment: Segment | None
+    message: str
+
+
+def new_segment_path(store: DraftStore, draft_id: str) -> tuple[str, Path]:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = f"{MEDIA_DIR}/seg-{stamp}-{new_id()[:4]}.mp4"
+    return name, store.folder(draft_id) / name
+
+
+def _add_segment(store: DraftStore, draft_id: str, media: str, duration: float) -> Segment:
+    segment = Segment(media=media, duration=round(duration, 6))
+    with store.locked(draft_id):
+        draft = store.load(draft_id)
+        if any(s.media == media for s in draft.segments):
+            return next(s for s in draft.segments if s.media == media)
+        draft = edits.add_segment(draft, segment, now=time.time())
+        store.save(draft)
+    with contextlib.suppress(MediaError):
+        refresh_thumbnail(store, draft)  # a thumbnail is a nicety; never fail a take for it
+    return segment
+
+
+def record_take(
+    store: DraftStore, draft_id: str, source, audio, seconds: float | None = None, **options
+) -> Generator[Progress, None, TakeResult]:
+    """Record until `seconds` (or the draft's remaining length) or until closed by the caller.
+
+    Closing the generator (cancel) stops the take and KEEPS what was recorded: a creator's
+    stop button is a cancel of this work, not a discard.
+    """
+    draft = store.load(draft_id)
+    limit = draft.remaining if seconds is None else min(seconds, draft.remaining)
+    if limit < MIN_SECONDS:
+        raise MediaError(
+            f"draft {draft_id} is full ({draft.max_duration:.0f} s)",
+            "delete a segment or start a new draft",
+        )
+    media, path = new_segment_path(store, draft_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    marker = FileLock(path.with_name(path.name + MARKER_SUFFIX))
+    marker.acquire()
+    recorder = SegmentRecorder(
+        source,
+        audio,
+        path,
+        width=draft.width,
+        height=draft.height,
+        fps=draft.fps,
+        max_seconds=limit,
+        **options,
+    )
+    result = None
+    try:
+        recorder.start()
+        while recorder.running:
+            yield Progress("record", round(recorder.elapsed, 1), round(limit, 1), unit="s")
+            recorder.wait(0.1)
+    finally:
+        # runs on normal end, on error, and on close() from a cancel
+        result = recorder.stop()
+        segment = None
+        if result.frames / result.fps >= MIN_SECONDS:
+            duration = result.duration
+            if result.error is not None:
+                duration = salvage(path).duration  # the disk filled: keep what is whole
+            segment = _add_segment(store, draft_id, media, duration)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        marker.release()
+        with contextlib.suppress(OSError):
+            marker.path.unlink()
+        take = TakeResult(draft_id, segment, result)
+    if result.error is not None:
+        raise result.error
+    return take
+
+
+def find_interrupted(store: DraftStore) -> list[Path]:
+    """Markers of takes whose recording process is gone."""
+    found = []
+    for marker in sorted(store.root.glob(f"*/{MEDIA_DIR}/*{MARKER_SUFFIX}")):
+        lock = FileLock(marker)
+        if lock.acquire():  # nobody records there any more
+            lock.release()
+            found.append(marker)
+    return found
+
+
+def recover_takes(store: DraftStore) -> list[RecoveredTake]:
+    """Salvage every interrupted take and add it to its draft; say what happened to each."""
+    results = []
+    for marker in find_interrupted(store):
+        path = marker.with_name(marker.name[: -len(MARKER_SUFFIX)])
+        draft_id = marker.parent.parent.name
+        media = f"{MEDIA_DIR}/{path.name}"
+        try:
+            if not path.exists():
+                results.append(RecoveredTake(draft_id, None, f"{path.name}: nothing was recorded"))
+            else:
+                info = salvage(path)
+                segment = _add_segment(store, draft_id, media, info.duration)
+                results.append(
+                    RecoveredTake(
+                        draft_id,
+                        segment,
+                        f"recovered {info.duration:.1f} s recorded into draft {draft_id} "
+                        f"before reeleditor stopped",
+                    )
+                )
+        except MediaError as exc:
+            aside = path.with_name(path.name + ".damaged")
+            with contextlib.suppress(OSError):
+                path.replace(aside)
+            results.append(RecoveredTake(draft_id, None, f"{exc}; kept as {aside.name}"))
+        except Exception as exc:  # a locked draft or a store error: try again next start
+            results.append(RecoveredTake(draft_id, None, f"{path.name} not recovered yet: {exc}"))
+            continue
+        with contextlib.suppress(OSError):
+            marker.unlink()
+    return results

@@ -1,0 +1,97 @@
+"""Frames from files (by time, or the first that is not black) and the draft's thumb.jpg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from reeleditor.core.draft import Draft
+from reeleditor.core.errors import MediaError
+from reeleditor.media.looks import compile_look
+from reeleditor.storage.atomic import atomic_write
+
+THUMB_SIZE = (360, 640)
+BLACK_LEVEL = 16.0  # mean luma under this counts as black (fade-ins, covered lens)
+
+
+def frame_at(path: Path, seconds: float) -> np.ndarray:
+    """The BGR picture shown at `seconds` into the file."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            target = int(seconds / stream.time_base) if seconds > 0 else None
+            if target:
+                container.seek(target, stream=stream, backward=True)
+            last = None
+            for frame in container.decode(stream):
+                last = frame
+                if frame.pts is None or target is None or frame.pts >= target:
+                    break
+            if last is None:
+                raise MediaError(f"{path} has no picture at {seconds:.2f} s")
+            return last.to_ndarray(format="bgr24")
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path} could not be decoded ({exc})") from exc
+
+
+def first_non_black(path: Path, max_seconds: float = 5.0) -> tuple[np.ndarray, float]:
+    """The first picture brighter than black, and its time (the default cover)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            first = None
+            for frame in container.decode(stream):
+                t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
+                gray = frame.to_ndarray(format="gray")
+                if first is None:
+                    first = (frame, t)
+                if gray.mean() > BLACK_LEVEL:
+                    return frame.to_ndarray(format="bgr24"), t
+                if t > max_seconds:
+                    break
+            if first is None:
+                raise MediaError(f"{path} has no pictures")
+            return first[0].to_ndarray(format="bgr24"), first[1]
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path} could not be decoded ({exc})") from exc
+
+
+def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
+    """The draft's cover picture, with its look applied; None for a draft with no media."""
+    if not draft.segments:
+        return None
+    if draft.cover_time is None:
+        seg = draft.segments[0]
+        image, _ = first_non_black(media_path(draft, seg))
+    else:
+        t = draft.cover_time
+        for seg in draft.segments:
+            if t < seg.length or seg is draft.segments[-1]:
+                image = frame_at(media_path(draft, seg), seg.trim_in + min(t, seg.length))
+                break
+            t -= seg.length
+    look = compile_look(draft.look, image.shape[1], image.shape[0])
+    return look.apply(image)
+
+
+def write_thumbnail(image: np.ndarray, path: Path, size=THUMB_SIZE) -> None:
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise MediaError(f"could not encode the thumbnail {path}")
+    atomic_write(Path(path), jpeg.tobytes())
+
+
+def refresh_thumbnail(store, draft: Draft) -> Path | None:
+    """Regenerate drafts/<id>/thumb.jpg from the cover; a draft with no media has none."""
+    present = [s for s in draft.segments if store.media_path(draft, s).is_file()]
+    if not present:
+        return None
+    image = cover_frame(draft.with_changes(segments=tuple(present)), store.media_path)
+    path = store.thumb_path(draft.id)
+    write_thumbnail(image, path)
+    return path

@@ -1,0 +1,181 @@
+"""Capture sources: the test pattern's schedule, a file played as a camera, bad devices."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from reeleditor.core.errors import SourceError
+from reeleditor.media.conform import conform
+from reeleditor.media.sources import open_source, parse_source_spec
+from reeleditor.media.sources.camera import CameraSource
+from reeleditor.media.sources.filesource import FileSource
+from reeleditor.media.sources.testpattern import TestPatternSource, has_flash
+
+
+def test_test_pattern_is_deterministic_and_marks_each_second():
+    from reeleditor.media.sources.testpattern import draw_pattern, pattern_background
+
+    background = pattern_background(180, 320)
+    a = [draw_pattern(background, i, 30, np.empty_like(background)) for i in (0, 1, 30)]
+    b = [draw_pattern(background, i, 30, np.empty_like(background)) for i in (0, 1, 30)]
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[0], a[1])  # it moves
+    assert has_flash(a[0]) and not has_flash(a[1]) and has_flash(a[2])
+    assert a[0].shape == (320, 180, 3)
+
+
+def test_test_pattern_keeps_only_the_latest_frame_at_its_rate():
+    source = TestPatternSource(180, 320, 30).open()
+    try:
+        first = source.wait_frame(-1, 2)
+        later = source.wait_frame(first.index + 10, 2)
+        assert later.index >= first.index + 11
+        assert later.time - first.time == pytest.approx((later.index - first.index) / 30)
+        assert source.latest() is not None
+    finally:
+        source.close()
+
+
+def test_test_tone_beeps_with_the_flash():
+    from reeleditor.media.testtone import tone
+
+    samples = tone(0, 48000, 48000)
+    loud = np.abs(samples) > 0.2
+    assert loud[:4000].any() and not loud[6000:47000].any()
+
+
+@pytest.fixture
+def small_video(tmp_path):
+    path = tmp_path / "clip.mp4"
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 96, "yuv420p"
+        for i in range(5):
+            image = np.full((96, 64, 3), i * 50, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                out.mux(packet)
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_file_source_loops(small_video):
+    source = FileSource(small_video, realtime=False).open()
+    try:
+        frames = [source.wait_frame(i - 1, 2) for i in range(12)]
+    finally:
+        source.close()
+    assert (source.width, source.height, source.fps) == (64, 96, 10.0)
+    levels = [int(f.image.mean()) for f in frames]
+    assert levels[0] == levels[5] == levels[10]  # back to the start after 5 frames
+
+
+def test_file_source_that_is_not_a_video(tmp_path):
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("shopping list")
+    with pytest.raises(SourceError, match=r"notes.mp4 is not a video"):
+        FileSource(notes).open()
+    with pytest.raises(SourceError, match="does not exist"):
+        FileSource(tmp_path / "nope.mp4").open()
+
+
+def test_camera_index_that_does_not_exist():
+    with pytest.raises(SourceError, match="no camera at index 57.*reeleditor devices"):
+        CameraSource(57).open()
+
+
+class FakeCapture:
+    """A device that opens but never sends a picture: another program holds it."""
+
+    def __init__(self, frames=0, shape=(480, 640, 3)):
+        self.frames, self.shape, self.props = frames, shape, {}
+
+    def isOpened(self):
+        return True
+
+    def set(self, prop, value):
+        self.props[prop] = value
+        return True
+
+    def get(self, prop):
+        return 15.0
+
+    def read(self):
+        if self.frames > 0:
+            self.frames -= 1
+            return True, np.zeros(self.shape, np.uint8)
+        return False, None
+
+    def release(self):
+        pass
+
+
+def test_camera_in_use_by_another_program(monkeypatch):
+    import reeleditor.media.sources.camera as camera
+
+    monkeypatch.setattr(camera, "FIRST_FRAME_TIMEOUT", 0.2)
+    with pytest.raises(SourceError, match="in use by another program"):
+        CameraSource(0, opener=lambda i: FakeCapture(0)).open()
+
+
+def test_camera_falls_back_to_the_mode_it_can_give_and_says_so(monkeypatch):
+    source = CameraSource(0, 1080, 1920, 30, opener=lambda i: FakeCapture(1000)).open()
+    try:
+        assert (source.width, source.height, source.fps) == (640, 480, 15.0)
+        assert "cannot give 1080x1920 @ 30 fps; using 640x480 @ 15 fps" in source.notice
+    finally:
+        source.close()
+
+
+def test_dropped_camera_is_reopened_then_reported(monkeypatch):
+    import reeleditor.media.sources.camera as camera
+
+    monkeypatch.setattr(camera, "FIRST_FRAME_TIMEOUT", 0.05)
+    opens = []
+
+    def opener(index):
+        opens.append(index)
+        return FakeCapture(3 if len(opens) == 1 else 0)
+
+    source = CameraSource(0, opener=opener).open()
+    try:
+        with pytest.raises(SourceError, match="in use|stopped sending"):
+            for _ in range(50):
+                source.wait_frame(source.latest().index if source.latest() else -1, 1)
+    finally:
+        source.close()
+    assert 2 <= len(opens) <= 1 + camera.REOPEN_ATTEMPTS
+
+
+def test_source_specs():
+    assert parse_source_spec("camera:2") == ("camera", "2")
+    assert parse_source_spec("file:/a b.mp4") == ("file", "/a b.mp4")
+    for bad in ("camera:x", "webcam", "file:"):
+        with pytest.raises(SourceError, match="testpattern, camera:N"):
+            parse_source_spec(bad)
+
+
+def test_auto_source_without_camera_is_the_test_pattern_and_says_so(monkeypatch):
+    import reeleditor.media.devices as devices
+
+    monkeypatch.setattr(devices, "list_cameras", lambda *a, **k: [])
+    source = open_source("auto", 180, 320, 30)
+    assert isinstance(source, TestPatternSource)
+    assert "no camera found" in source.notice
+
+
+def test_conform_crops_landscape_to_vertical():
+    landscape = np.zeros((1080, 1920, 3), np.uint8)
+    landscape[:, 960 - 10 : 960 + 10] = 255  # a white line in the middle
+    out = conform(landscape, 1080, 1920)
+    assert out.shape == (1920, 1080, 3)
+    assert out[:, 540].mean() > 200 and out[:, 10].mean() == 0
+
+
+def test_importing_sources_does_not_start_threads():
+    code = "import reeleditor.media.sources.testpattern, threading; print(threading.active_count())"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "1", result.stderr

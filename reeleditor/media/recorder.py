@@ -29,7 +29,7 @@ from reeleditor.media.sources.base import CaptureSource
 FRAGMENT_SECONDS = 0.5
 FSYNC_EVERY = 2.0  # seconds: bounds what a power loss (not just a kill) can take
 MUX_OPTIONS = {
-    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+    "movflags": "frag_keyframe+empty_moov+delay_moov+default_base_moof",
     "frag_duration": str(int(FRAGMENT_SECONDS * 1_000_000)),
     "flush_packets": "1",
 }

@@ -67,3 +67,13 @@ class AppPaths:
                     f"set {HOME_ENV} to a writable folder",
                 ) from exc
         return self
+
+
+def resources_dir() -> Path:
+    """Bundled resources (music, icons): beside the package, or inside a frozen build."""
+    import sys
+
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent.parent / "resources"

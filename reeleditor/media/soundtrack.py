@@ -1,0 +1,57 @@
+"""Builds the reel's whole soundtrack: original sound per segment, the music, the mix."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from reeleditor.core.draft import Draft
+from reeleditor.core.errors import MediaError
+from reeleditor.core.mixing import mix, music_bed, to_stereo
+from reeleditor.media.music import RATE, decode_audio, resolve_track
+from reeleditor.media.timeline import Clip
+
+
+def clip_sound(clip: Clip, fps: int, rate: int = RATE) -> np.ndarray:
+    """The clip's own sound, stereo, exactly as long as its pictures (silence if none)."""
+    length = round(clip.frames * rate / fps)
+    out = np.zeros((2, length), np.float32)
+    if not clip.info.has_audio:
+        return out
+    first = round(clip.start * rate)
+    try:
+        with av.open(str(clip.path)) as container:
+            stream = container.streams.audio[0]
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+            if clip.start > 0.5:
+                container.seek(int(clip.start / stream.time_base), stream=stream)
+            pos = None
+            for frame in container.decode(stream):
+                for chunk in resampler.resample(frame):
+                    if pos is None:
+                        start_t = float(chunk.pts * chunk.time_base) if chunk.pts is not None else 0
+                        pos = round(start_t * rate)
+                    data = to_stereo(chunk.to_ndarray())
+                    lo, hi = pos - first, pos - first + data.shape[1]
+                    pos += data.shape[1]
+                    a, b = max(lo, 0), min(hi, length)
+                    if b > a:
+                        out[:, a:b] = data[:, a - lo : b - lo]
+                    if hi >= length:
+                        return out
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{clip.label}: its sound cannot be decoded ({exc})") from exc
+    return out
+
+
+def build_soundtrack(draft: Draft, clips: list[Clip], rate: int = RATE) -> np.ndarray:
+    """The mixed soundtrack (2, n), n matching the pictures' total length."""
+    original = np.concatenate([clip_sound(c, draft.fps, rate) for c in clips], axis=1)
+    music = None
+    if draft.music is not None and draft.music.volume > 0:
+        song = decode_audio(resolve_track(draft.music.track), rate)
+        cue = draft.music
+        music = music_bed(
+            song, cue.start, original.shape[1], rate, cue.volume, cue.fade_in, cue.fade_out
+        )
+    return mix(original, draft.original_volume, music)

@@ -1,0 +1,93 @@
+"""`reeleditor serve` (the reference cloud) and `reeleditor feed` (what it has published)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from reeleditor.core.errors import ReelEditorError
+
+
+def cmd_serve(ctx, args) -> int:
+    import logging
+
+    from reeleditor.cloud.server import make_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    data = Path(args.data) if args.data else ctx.paths.data / "cloud"
+    token = os.environ.get(args.token_env) if args.token_env else None
+    try:
+        server = make_server(args.host, args.port, data, token)
+    except OSError as exc:
+        raise ReelEditorError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "choose another --port"
+        ) from exc
+    host, port = server.server_address[:2]
+    ctx.out(f"http://{host}:{port}/files/")  # the endpoint, for scripts
+    ctx.warn(
+        f"serving tus uploads at http://{host}:{port}/files/, the feed at "
+        f"http://{host}:{port}/feed.json; data in {data} (Ctrl+C stops)"
+    )
+    ctx.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.cloud.processing.shutdown(wait=True)
+    return 0
+
+
+def feed_url(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    return urljoin(f"{parts.scheme}://{parts.netloc}/", "feed.json")
+
+
+def cmd_feed(ctx, args) -> int:
+    import requests
+
+    endpoint = args.endpoint or os.environ.get("REELEDITOR_ENDPOINT") or ctx.settings.endpoint
+    url = feed_url(endpoint)
+    try:
+        resp = requests.get(url, timeout=(5, 30))
+    except requests.RequestException as exc:
+        raise ReelEditorError(
+            f"cannot reach {url}: {type(exc).__name__}",
+            "is the server running? ('reeleditor serve')",
+        ) from exc
+    if resp.status_code != 200:
+        raise ReelEditorError(f"{url} answered {resp.status_code}")
+    try:
+        entries = resp.json()
+    except ValueError:
+        raise ReelEditorError(f"{url} did not answer with a feed (JSON)") from None
+    if args.json:
+        ctx.json(entries)
+        return 0
+    if not entries:
+        ctx.out("nothing published yet")
+    for e in entries:
+        ctx.out(
+            f"{e['id'][:12]}  {e['duration']:6.1f}s  {e['title']}  "
+            f"{urljoin(url, e['urls']['original'])}"
+        )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the reference cloud: tus ingest, processing, feed")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--data", help="folder for uploads and media (default: in the app folder)")
+    p.add_argument(
+        "--token-env", metavar="VAR", help="require 'Authorization: Bearer $VAR' on uploads"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("feed", help="list the reels an endpoint has published")
+    p.add_argument("--endpoint", help="upload endpoint URL (default: from settings)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_feed)

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from reeleditor import __version__
-from reeleditor.commands import devices, drafts, export, filters, record
+from reeleditor.commands import cloud, devices, drafts, export, filters, record, upload
 from reeleditor.commands.common import Context
 from reeleditor.core.errors import Cancelled, ReelEditorError
 
-COMMAND_MODULES = [drafts, record, export, filters, devices]
+COMMAND_MODULES = [drafts, record, export, filters, devices, upload, cloud]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -92,4 +92,9 @@ const server = http.createServer((req, res) => {
 server.listen(Number(opt("port", "0")), opt("host", "127.0.0.1"), () => {
   process.stdout.write(`LISTENING ${server.address().port}\n`);
 });
-for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => process.exit(0)));
+for (const sig of ["SIGTERM", "SIGINT"]) {
+  process.on(sig, () => {
+    server.closeAllConnections(); // keep-alive clients must not hold the exit for seconds
+    server.close(() => process.exit(0));
+  });
+}

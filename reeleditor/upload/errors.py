@@ -1,0 +1,119 @@
+"""Upload errors and the retry policy: which failures are retried, how long to wait."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+
+from reeleditor.core.errors import UploadError
+
+# The tree, like httpx documents its own:
+#
+#   UploadError (core)                 fails the upload; str() is one line for a user
+#   +-- InvalidEndpoint                the endpoint URL is not an http(s) URL
+#   +-- EndpointUnreachable            retried transient failures until the time ran out
+#   +-- NotTusServer                   the endpoint answers, but not as a tus 1.0.0 server
+#   +-- AuthFailed                     401 / 403: the token is missing or wrong
+#   +-- ServerRejected                 another 4xx; carries the server's own message
+#   +-- SourceFileError                the local file is gone or changed since queueing
+#   +-- UploadBusy                     another process is uploading this entry
+#   +-- EntryNotFound                  no queue entry with that id
+#
+#   Transient (not a user error)       one failed request worth retrying after a delay
+#   +-- UploadGone                     404 / 410 / expired: the server forgot the upload
+#   +-- OffsetConflict                 409: our offset is not the server's; HEAD and resync
+#   +-- ChecksumMismatch               460: the chunk arrived damaged; send it again
+
+
+class InvalidEndpoint(UploadError):
+    """The endpoint is not an http(s) URL."""
+
+
+class EndpointUnreachable(UploadError):
+    """The endpoint could not be reached (or kept failing) for the whole retry window."""
+
+
+class NotTusServer(UploadError):
+    """The endpoint answers, but not as a tus 1.0.0 server."""
+
+
+class AuthFailed(UploadError):
+    """The server refused the token (401 or 403)."""
+
+
+class ServerRejected(UploadError):
+    """The server refused the upload with a 4xx that a retry will not fix."""
+
+    def __init__(self, message: str, hint: str = "", status: int = 0) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class SourceFileError(UploadError):
+    """The file to upload is missing, unreadable or no longer the queued one."""
+
+
+class UploadBusy(UploadError):
+    """Another process is already uploading this entry."""
+
+
+class EntryNotFound(UploadError):
+    """No upload queue entry with that id."""
+
+
+class Transient(Exception):
+    """One request failed in a way a later attempt may not; `retry_after` is the server's hint."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class UploadGone(Transient):
+    """The server no longer knows the upload (404, 410 or expired): create a new one."""
+
+
+class OffsetConflict(Transient):
+    """409: the offset we sent is not the server's; ask with HEAD and continue from there."""
+
+
+class ChecksumMismatch(Transient):
+    """460: the chunk's checksum did not match on the server; resend the same chunk."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with jitter, bounded by a total time without progress."""
+
+    base: float = 0.5  # first delay, seconds
+    cap: float = 30.0  # no single delay is longer, unless the server's Retry-After says so
+    max_retry_after: float = 300.0  # a Retry-After beyond this is clipped
+    give_up_after: float = 120.0  # seconds of failures in a row before the upload stops
+    fast_retries: int = 3  # 460 / 409 / 404 resyncs allowed in a row before backing off
+
+    def delay(self, failures: int, retry_after: float | None = None, rng=random) -> float:
+        """The wait before attempt number `failures` + 1 (failures >= 1)."""
+        ceiling = min(self.cap, self.base * (2 ** max(0, failures - 1)))
+        wait = ceiling / 2 + rng.uniform(0, ceiling / 2)  # "equal jitter": never zero
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_retry_after))
+        return wait

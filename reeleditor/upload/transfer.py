@@ -1,0 +1,398 @@
+"""Runs one queue entry to the end: check the file, resync with the server, PATCH each chunk."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reeleditor.core.errors import Cancelled
+from reeleditor.core.progress import Progress
+from reeleditor.upload.chunks import ChunkBody, chunk_digest, file_sha256
+from reeleditor.upload.errors import (
+    ChecksumMismatch,
+    EndpointUnreachable,
+    OffsetConflict,
+    RetryPolicy,
+    ServerRejected,
+    SourceFileError,
+    Transient,
+    UploadError,
+    UploadGone,
+)
+from reeleditor.upload.queue import UploadEntry, UploadQueue
+from reeleditor.upload.tus import DEFAULT_TIMEOUT, ServerInfo, TusClient
+
+MiB = 1024 * 1024
+DEFAULT_CHUNK = 8 * MiB
+
+
+@dataclass(frozen=True)
+class UploadProgress(Progress):
+    """Progress of one upload, with the numbers a UI shows (bytes, rate, time left)."""
+
+    entry_id: str = ""
+    rate: float = 0.0  # bytes per second over the last few seconds
+    eta: float | None = None  # seconds left at that rate
+
+
+class Control:
+    """How another thread asks a running upload to pause or cancel (seen at the next yield)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.action = ""
+
+    def request(self, action: str) -> None:
+        self.action = action
+        self.event.set()
+
+
+class RateMeter:
+    """Bytes per second over a sliding window of a few seconds."""
+
+    def __init__(self, window: float = 3.0) -> None:
+        self.window = window
+        self.samples: deque[tuple[float, int]] = deque()
+
+    def add(self, done: int, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        self.samples.append((now, done))
+        while len(self.samples) > 2 and now - self.samples[1][0] > self.window:
+            self.samples.popleft()
+        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds + 0.5)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+
+
+def file_changed(entry: UploadEntry) -> SourceFileError:
+    return SourceFileError(
+        f"{entry.file} changed since upload {entry.id} was queued (its sha256 differs); "
+        "refusing to upload it under that entry",
+        f"queue it again with 'reeleditor upload {entry.file}'",
+    )
+
+
+def file_missing(entry: UploadEntry) -> SourceFileError:
+    return SourceFileError(
+        f"{entry.file} no longer exists (upload {entry.id})",
+        f"restore it and run 'reeleditor uploads resume {entry.id}', or cancel the upload",
+    )
+
+
+class Uploader:
+    """Uploads queue entries; one instance per worker. `run()` is a Progress generator."""
+
+    def __init__(
+        self,
+        queue: UploadQueue,
+        token: str | None = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK,
+        policy: RetryPolicy | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        client_factory: Callable[..., TusClient] = TusClient,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk size must be positive")
+        self.queue = queue
+        self.token = token
+        self.chunk_size = chunk_size
+        self.policy = policy or RetryPolicy()
+        self.timeout = timeout
+        self.client_factory = client_factory
+
+    def run(
+        self, entry_id: str, control: Control | None = None, trusted_sha256: str = ""
+    ) -> Generator[Progress, None, UploadEntry]:
+        """Upload one entry to the end (or until paused / cancelled); returns the entry.
+
+        The file's sha256 is checked against the entry before any byte is sent, unless the
+        caller has just computed it (`trusted_sha256`).
+        """
+        control = control or Control()
+        lock = self.queue.claim(entry_id)
+        client = None
+        fileobj = None
+        finished = False
+        try:
+            entry = self.queue.get(entry_id)
+            if entry.state == "done":
+                finished = True
+                return entry
+            if entry.cancel_requested:
+                raise Cancelled(f"upload {entry_id} cancelled")
+            stat = yield from self._verify_source(entry, trusted_sha256)
+            entry = self.queue.update(
+                entry_id, state="uploading", attempts=entry.attempts + 1, last_error=""
+            )
+            fileobj = open(entry.file, "rb")  # noqa: SIM115 - closed in finally
+            client = self.client_factory(entry.endpoint, self.token, timeout=self.timeout)
+            entry = yield from self._transfer(entry, client, fileobj, stat, control)
+            if entry.state in ("paused", "queued"):  # paused, or stopped to resume later
+                finished = True
+                return entry
+            entry = self.queue.update(entry_id, state="verifying")
+            yield Progress("verifying", entry.size, entry.size, entry.name)
+            # The server's own offset says it holds every byte, and the file is as it was
+            # when its sha256 matched the entry (same size and mtime before that check and
+            # now), so the bytes sent are the queued file. The server can check them too,
+            # against the sha256 in the upload's metadata (and each chunk's checksum).
+            # Not re-reading 200 MiB here is what keeps the upload near curl's speed.
+            self._check_unchanged(entry, stat)
+            entry = self.queue.update(entry_id, state="done", offset=entry.size, last_error="")
+            finished = True
+            return entry
+        except Cancelled:
+            self._cancel(entry_id, client)
+            finished = True
+            raise
+        except SourceFileError as exc:
+            self._fail(entry_id, "failed", exc)
+            finished = True
+            raise
+        except EndpointUnreachable as exc:
+            self._fail(entry_id, "queued", exc)  # nothing is wrong with the upload itself
+            finished = True
+            raise
+        except UploadError as exc:
+            self._fail(entry_id, "failed", exc)
+            finished = True
+            raise
+        finally:
+            if not finished:  # interrupted (Ctrl-C, generator closed, crash): resumable
+                with contextlib.suppress(Exception):
+                    current = self.queue.get(entry_id)
+                    if current.state in ("uploading", "verifying"):
+                        self.queue.update(entry_id, state="paused", last_error="interrupted")
+            if fileobj is not None:
+                fileobj.close()
+            if client is not None:
+                client.close()
+            lock.release()
+
+    # -- steps ---------------------------------------------------------------------------
+    def _verify_source(
+        self, entry: UploadEntry, trusted_sha256: str = ""
+    ) -> Generator[Progress, None, os.stat_result]:
+        """Refuse a missing or changed file; returns its stat from before the sha256 check."""
+        path = Path(entry.file)
+        try:
+            stat = path.stat()
+            size = stat.st_size
+        except FileNotFoundError:
+            raise file_missing(entry) from None
+        except OSError as exc:
+            raise SourceFileError(f"cannot read {entry.file}: {exc.strerror}") from exc
+        if size != entry.size:
+            raise file_changed(entry)
+        digest = trusted_sha256 or (yield from file_sha256(path, "checking"))
+        if digest != entry.sha256:
+            raise file_changed(entry)
+        return stat
+
+    def _transfer(
+        self,
+        entry: UploadEntry,
+        client: TusClient,
+        fileobj,
+        stat,
+        control: Control,
+    ) -> Generator[Progress, None, UploadEntry]:
+        policy = self.policy
+        info: ServerInfo | None = None
+        url = entry.upload_url
+        if url and entry.expires and entry.expires < time.time():
+            url = ""  # expired on the server: start a new upload, do not ask for the old one
+        offset: int | None = None  # unknown until the server tells us
+        failures = 0  # failed attempts in a row
+        quick = 0  # 409 / 460 / 404 resyncs in a row
+        last_ok = time.monotonic()
+        meter = RateMeter()
+        meter.add(0)
+        sent = 0
+
+        while True:
+            entry = self._check_control(entry, control)
+            if entry.state in ("paused", "queued"):
+                return entry
+            try:
+                if info is None:
+                    info = client.options()
+                    if info.max_size is not None and entry.size > info.max_size:
+                        raise ServerRejected(
+                            f"{entry.file} is {entry.size / MiB:.1f} MiB; {entry.endpoint} "
+                            f"takes at most {info.max_size / MiB:.1f} MiB"
+                        )
+                algo = info.checksum()
+                if not url:
+                    body = None
+                    checksum = None
+                    if "creation-with-upload" in info.extensions and entry.size:
+                        body = ChunkBody(fileobj, 0, min(self.chunk_size, entry.size))
+                        if algo:
+                            checksum = (algo, chunk_digest(fileobj, 0, len(body), algo))
+                    created = client.create(entry.size, self._metadata(entry), body, checksum)
+                    url, offset = created.url, created.offset
+                    sent += offset
+                    entry = self.queue.update(
+                        entry.id, upload_url=url, offset=offset, expires=created.expires
+                    )
+                elif offset is None:
+                    head = client.head(url)
+                    if head.length not in (None, entry.size) or head.offset > entry.size:
+                        raise UploadGone(f"{url} is a different upload")
+                    offset = head.offset
+                    self.queue.record_progress(entry.id, url, offset, head.expires)
+                if offset >= entry.size:
+                    return entry
+                self._check_unchanged(entry, stat)
+                length = min(self.chunk_size, entry.size - offset)
+                body = ChunkBody(fileobj, offset, length)
+                checksum = (algo, chunk_digest(fileobj, offset, length, algo)) if algo else None
+                result = client.patch(url, offset, body, checksum)
+                if result.offset <= offset or result.offset > entry.size:
+                    offset = None  # the server took nothing (or too much?): ask again
+                    raise Transient(f"PATCH {url}: the server's offset did not advance")
+                sent += result.offset - offset
+                offset = result.offset
+                self.queue.record_progress(entry.id, url, offset, result.expires)
+                if failures or quick:
+                    entry = self.queue.update(entry.id, last_error="")
+                failures = quick = 0
+                last_ok = time.monotonic()
+            except UploadGone as exc:
+                url, offset = "", None
+                entry = self.queue.update(entry.id, upload_url="", offset=0, last_error=str(exc))
+                quick += 1
+                if quick > policy.fast_retries:
+                    failures += 1
+                    yield from self._wait(entry, control, policy.delay(failures), exc, last_ok)
+                continue
+            except (OffsetConflict, ChecksumMismatch) as exc:
+                if isinstance(exc, OffsetConflict):
+                    offset = None
+                quick += 1
+                if quick > policy.fast_retries:
+                    failures += 1
+                    yield from self._wait(entry, control, policy.delay(failures), exc, last_ok)
+                continue
+            except Transient as exc:
+                offset = None  # what reached the server is unknown: HEAD before the next PATCH
+                failures += 1
+                delay = policy.delay(failures, exc.retry_after)
+                yield from self._wait(entry, control, delay, exc, last_ok)
+                continue
+            rate = meter.add(sent)
+            left = (entry.size - offset) / rate if rate > 0 else None
+            yield UploadProgress(
+                "upload",
+                offset,
+                entry.size,
+                f"{entry.name} {offset / MiB:.1f}/{entry.size / MiB:.1f} MiB, "
+                f"{rate / MiB:.1f} MiB/s, {_fmt_time(left)} left",
+                entry_id=entry.id,
+                rate=rate,
+                eta=left,
+            )
+
+    def _wait(
+        self, entry: UploadEntry, control: Control, delay: float, exc: Exception, last_ok: float
+    ) -> Generator[Progress, None, None]:
+        """Back off before the next attempt, or give up when failing for too long."""
+        reason = getattr(exc, "reason", str(exc))
+        self.queue.update(entry.id, last_error=reason)
+        if time.monotonic() + delay - last_ok > self.policy.give_up_after:
+            raise EndpointUnreachable(
+                f"upload {entry.id} stopped after {self.policy.give_up_after:.0f}s of "
+                f"failures: {reason}",
+                f"it stays queued: 'reeleditor uploads resume {entry.id}'",
+            )
+        end = time.monotonic() + delay
+        while (left := end - time.monotonic()) > 0:
+            yield UploadProgress(
+                "upload",
+                entry.offset,
+                entry.size,
+                f"{entry.name}: {reason}; retrying in {left:.1f}s",
+                entry_id=entry.id,
+            )
+            if control.event.wait(min(left, 0.5)):
+                return  # pause / cancel: handled at the top of the loop
+            current = self.queue.get(entry.id)
+            if current.state == "paused" or current.cancel_requested:
+                return  # asked by another process: handled at the top of the loop
+
+    def _check_control(self, entry: UploadEntry, control: Control) -> UploadEntry:
+        """Honour a pause or cancel asked by this process (control) or another (the entry)."""
+        current = self.queue.get(entry.id)
+        if control.action == "cancel" or current.cancel_requested:
+            raise Cancelled(f"upload {entry.id} cancelled")
+        if control.action == "pause" and current.state != "paused":
+            current = self.queue.update(entry.id, state="paused", last_error="")
+        elif control.action == "stop":
+            current = self.queue.update(entry.id, state="queued", last_error="")
+        return current
+
+    def _check_unchanged(self, entry: UploadEntry, stat: os.stat_result) -> None:
+        try:
+            now = os.stat(entry.file)
+        except FileNotFoundError:
+            raise file_missing(entry) from None
+        if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            raise file_changed(entry)
+
+    @staticmethod
+    def _metadata(entry: UploadEntry) -> dict[str, str]:
+        return {
+            "filename": entry.name,
+            "filetype": entry.filetype,
+            "title": entry.title,
+            "draft_id": entry.draft_id,
+            "sha256": entry.sha256,
+        }
+
+    def _fail(self, entry_id: str, state: str, exc: Exception) -> None:
+        with contextlib.suppress(Exception):
+            self.queue.update(entry_id, state=state, last_error=str(exc))
+
+    def cancel(self, entry_id: str) -> str | None:
+        """Cancel an entry no worker holds: delete the server's upload, then the entry.
+
+        Returns a warning when the server could not be told (its expiry cleans up later).
+        """
+        lock = self.queue.claim(entry_id)
+        try:
+            return self._cancel(entry_id, None)
+        finally:
+            lock.release()
+
+    def _cancel(self, entry_id: str, client: TusClient | None) -> str | None:
+        """Delete the server's upload (termination) and the queue entry."""
+        warning = None
+        try:
+            entry = self.queue.get(entry_id)
+            if entry.upload_url and entry.state != "done":
+                own = client is None
+                client = client or self.client_factory(entry.endpoint, self.token, timeout=(5, 10))
+                try:
+                    client.terminate(entry.upload_url)
+                finally:
+                    if own:
+                        client.close()
+        except (UploadError, Transient) as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+            warning = f"could not delete the partial upload on the server ({reason})"
+        self.queue.remove(entry_id)
+        return warning

@@ -58,8 +58,9 @@ def main() -> None:
         idle = cpu_during(5)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "seg.mp4"
-            rec = SegmentRecorder(source, source.audio, path, width=w, height=h, fps=fps,
-                                  max_seconds=args.seconds)
+            rec = SegmentRecorder(
+                source, source.audio, path, width=w, height=h, fps=fps, max_seconds=args.seconds
+            )
 
             def record():
                 rec.start()
@@ -75,14 +76,20 @@ def main() -> None:
         source.close()
     expected = round(args.seconds * fps)
     print(f"recorded {args.seconds:g} s of {w}x{h} @ {fps} fps with {result.encoder}")
-    print(f"frames in file: {decoded} of {expected} expected ({decoded / expected:.1%}); "
-          f"duplicated {result.duplicated}, dropped {result.dropped}")
-    print(f"CPU: test pattern alone {idle:.2f} cores; while recording {busy:.2f} cores "
-          f"(ratio {busy / idle:.1f}x)")
+    print(
+        f"frames in file: {decoded} of {expected} expected ({decoded / expected:.1%}); "
+        f"duplicated {result.duplicated}, dropped {result.dropped}"
+    )
+    print(
+        f"CPU: test pattern alone {idle:.2f} cores; while recording {busy:.2f} cores "
+        f"(ratio {busy / idle:.1f}x)"
+    )
     med = statistics.median(offsets) * 1000
     worst = max(abs(o) for o in offsets) * 1000
-    print(f"A/V offset over {len(offsets)} sync marks: median {med:+.1f} ms, "
-          f"worst {worst:.1f} ms (1 frame = {1000 / fps:.1f} ms)")
+    print(
+        f"A/V offset over {len(offsets)} sync marks: median {med:+.1f} ms, "
+        f"worst {worst:.1f} ms (1 frame = {1000 / fps:.1f} ms)"
+    )
     print(f"file: {size / 1e6:.1f} MB ({size * 8 / args.seconds / 1e6:.1f} Mbit/s)")
 
 

@@ -48,7 +48,7 @@ class ExportResult:
 
 
 # -- decoding ------------------------------------------------------------------------------
-def _clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
+def clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
     """Exactly clip.frames pictures at the output rate: each is the one showing at its time."""
     with av.open(str(clip.path)) as container:
         stream = container.streams.video[0]
@@ -91,7 +91,7 @@ def _decode_all(clips: list[Clip], fps: int, out: queue.Queue, stop: threading.E
     try:
         for clip in clips:
             try:
-                for frame in _clip_frames(clip, fps):
+                for frame in clip_frames(clip, fps):
                     while not stop.is_set():
                         try:
                             out.put(frame, timeout=0.1)

@@ -1,55 +1,584 @@
-"""The main window: for now the drafts gallery shell the other panels will join."""
+"""The main window: drafts on the left, the camera and recording in the middle, tools right."""
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QStackedWidget,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from reeleditor.core import edits
+from reeleditor.core.settings import Settings
 from reeleditor.storage.drafts import DraftStore
+from reeleditor.storage.paths import AppPaths
+from reeleditor.ui.drafts_panel import DraftsPanel
+from reeleditor.ui.editor_panel import EditorPanel
+from reeleditor.ui.music_player import MusicPlayer
+from reeleditor.ui.preview import CameraView, PreviewPipeline
+from reeleditor.ui.record_panel import RecordPanel
+from reeleditor.ui.recording import RecordingController
+from reeleditor.ui.session import DraftSession
+from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
+from reeleditor.ui.workers import TaskRunner
+
+SAVE_STATE_TEXT = {"saved": "All changes saved", "saving": "Saving…", "unsaved": "Edited"}
 
 
 class MainWindow(QMainWindow):
-    """Shows the drafts; takes its store in the constructor and never reaches for globals."""
+    """Composes the panels around one DraftSession; every service comes in the constructor."""
 
-    def __init__(self, store: DraftStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: DraftStore,
+        paths: AppPaths,
+        settings: Settings | None = None,
+        sentinel=None,
+        recovery: list[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store, self.paths = store, paths
+        self.settings = settings or Settings()
+        self.sentinel = sentinel
         self.setWindowTitle("reeleditor")
-        self.resize(1100, 760)
-        self.empty_label = QLabel(
-            "No drafts yet.\nRecord your first reel: it is saved as you go.",
-            alignment=Qt.AlignCenter,
+        self.resize(1280, 860)
+        self.runner = TaskRunner(self)
+        self.runner.error.connect(self._on_runner_error)
+        self.session = DraftSession(store, self.runner, self)
+        self.pipeline = PreviewPipeline()
+        self.pipeline.mirror = self.settings.mirror_preview
+        self.music = MusicPlayer(self)
+        self.recorder = RecordingController(self.session, self.runner, self.music, sentinel, self)
+        self.source = None
+        self.player = None
+        self.last_error = ""
+        self.recovery_box: QMessageBox | None = None
+        self._build()
+        self._connect()
+        self.pipeline.start()
+        self.open_camera(self.settings.camera)
+        self._open_initial_draft()
+        self.refresh_drafts()
+        self.uploads.resume_unfinished()
+        if recovery:
+            QTimer.singleShot(0, lambda: self._show_recovery(recovery))
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        from reeleditor.ui.looks_panel import LooksPanel
+        from reeleditor.ui.music_panel import MusicPanel
+
+        self.drafts_panel = DraftsPanel(self.store)
+        self.view = CameraView(self.pipeline)
+        self.view.show_fps = self.settings.show_fps
+        self.record_panel = RecordPanel()
+        self.editor_panel = EditorPanel(self.session)
+        self.looks_panel = LooksPanel(self.session, self.runner)
+        self.music_panel = MusicPanel(self.session, self.runner, self.paths.cache / "peaks")
+        self.uploads = UploadController(self.paths, self.store, self.runner, self.settings, self)
+        self.uploads_panel = UploadsPanel(self.uploads)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.looks_panel, "Looks")
+        self.tabs.addTab(self.music_panel, "Music")
+        self.tabs.addTab(self.editor_panel, "Edit")
+        self.tabs.addTab(self.uploads_panel, "Uploads")
+        self.title_label = QLabel("New reel: press Record")
+        self.title_label.setObjectName("draftTitle")
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.addWidget(self.title_label)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.record_panel)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.drafts_panel)
+        splitter.addWidget(center)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([260, 560, 420])
+        self.setCentralWidget(splitter)
+        self.save_label = QLabel("")
+        self.save_label.setObjectName("saveState")
+        self.statusBar().addPermanentWidget(self.save_label)
+        self._build_actions()
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+
+        def action(text, slot, shortcut=None, enabled=True):
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            act.setEnabled(enabled)
+            self.addAction(act)
+            return act
+
+        self.new_action = action("New reel", self.new_draft, QKeySequence.New)
+        self.undo_action = action("Undo", self.session.undo, QKeySequence.Undo, False)
+        self.redo_action = action("Redo", self.session.redo, "Ctrl+Shift+Z", False)
+        self.export_action = action("Export…", self.export_current, "Ctrl+E")
+        self.publish_action = action("Publish", self.publish_current, "Ctrl+U")
+        self.settings_action = action("Settings…", self.open_settings, QKeySequence.Preferences)
+        self.record_action = action("Record", self.record_panel.toggle, Qt.Key_Space)
+        self.delete_last_action = action("Delete last segment", self.delete_last, Qt.Key_Backspace)
+        self.mirror_action = action("Mirror preview", self._on_mirror_toggled)
+        self.mirror_action.setCheckable(True)
+        self.mirror_action.setChecked(self.pipeline.mirror)
+        self.fps_action = action("Show frame rate", self._on_fps_toggled)
+        self.fps_action.setCheckable(True)
+        self.fps_action.setChecked(self.view.show_fps)
+        self.fill_action = action("Fill preview", self._on_fill_toggled)
+        self.fill_action.setCheckable(True)
+        for act in (
+            self.new_action,
+            self.undo_action,
+            self.redo_action,
+            self.export_action,
+            self.publish_action,
+            self.mirror_action,
+            self.fill_action,
+            self.fps_action,
+            self.settings_action,
+        ):
+            bar.addAction(act)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.changed.connect(self._on_session_changed)
+        s.save_state.connect(self._on_session_save_state)
+        s.undo_available.connect(self.undo_action.setEnabled)
+        s.redo_available.connect(self.redo_action.setEnabled)
+        self.record_panel.start_requested.connect(self.start_recording)
+        self.record_panel.stop_requested.connect(self.recorder.stop)
+        self.record_panel.delete_last_requested.connect(self.delete_last)
+        self.recorder.recording_changed.connect(self._on_recorder_changed)
+        self.recorder.elapsed.connect(self._on_recorder_elapsed)
+        self.recorder.failed.connect(self.show_error)
+        self.recorder.take_added.connect(lambda _segs: self.refresh_drafts())
+        d = self.drafts_panel
+        d.open_requested.connect(self.open_draft)
+        d.rename_requested.connect(self.rename_draft)
+        d.duplicate_requested.connect(self.duplicate_draft)
+        d.delete_requested.connect(self.delete_draft)
+        d.export_bundle_requested.connect(self.export_bundle)
+        d.import_bundle_requested.connect(self.import_bundle)
+        d.problems_found.connect(lambda ps: self.statusBar().showMessage(ps[0].describe(), 15000))
+        self.editor_panel.play_requested.connect(self.play_reel)
+        self.editor_panel.stop_requested.connect(self.stop_playback)
+        if hasattr(self.looks_panel, "look_previewed"):
+            self.looks_panel.look_previewed.connect(self.pipeline.set_look)
+        self._playback_timer = QTimer(self, interval=200)
+        self._playback_timer.timeout.connect(self._on_playback_tick)
+        self._thumbs_timer = QTimer(self, interval=1000)  # the looks strip follows the camera
+        self._thumbs_timer.timeout.connect(self._on_thumbs_tick)
+        self._thumbs_timer.start()
+
+    # -- camera ---------------------------------------------------------------------------
+    def open_camera(self, spec: str) -> None:
+        """Open the camera off the GUI thread (probing devices can take seconds)."""
+        from reeleditor.media.sources import open_source
+
+        s = self.settings
+
+        def work():
+            source = open_source(spec, s.width, s.height, s.fps)
+            source.open()
+            return source
+
+        self.runner.start(
+            "camera", work, on_finished=self._on_camera_opened, on_failed=self._on_camera_failed
         )
-        self.empty_label.setObjectName("emptyState")
-        self.drafts_list = QListWidget()
-        self.drafts_list.setObjectName("draftsList")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty_label)
-        self.stack.addWidget(self.drafts_list)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.stack)
-        self.setCentralWidget(central)
+
+    def _on_camera_opened(self, source) -> None:
+        if self.source is not None:
+            self.source.close()
+        self.source = source
+        self.view.notice = source.notice or ""
+        if self.player is None:
+            self.pipeline.set_source(source)
+        if source.notice:
+            self.statusBar().showMessage(source.notice, 10000)
+
+    def _on_camera_failed(self, message: str) -> None:
+        self.show_error(f"{message}. The test pattern stands in.")
+        if self.settings.camera != "testpattern":
+            self.open_camera("testpattern")
+
+    def _on_thumbs_tick(self) -> None:
+        frame = self.source.latest() if self.source is not None else None
+        if frame is not None and self.tabs.currentWidget() is self.looks_panel:
+            self.looks_panel.set_source_frame(frame.image)
+
+    def audio_input(self):
+        if (
+            self.source is not None
+            and self.source.audio is not None
+            and (self.settings.microphone == "auto")
+        ):
+            return self.source.audio
+        from reeleditor.media.microphone import SilenceInput, open_microphone
+
+        if self.settings.microphone == "none":
+            return SilenceInput()
+        mic = open_microphone(
+            None if self.settings.microphone == "auto" else self.settings.microphone
+        )
+        if mic.notice:
+            self.statusBar().showMessage(mic.notice, 10000)
+        return mic
+
+    # -- drafts ---------------------------------------------------------------------------
+    def refresh_drafts(self) -> None:
+        self.runner.start(
+            "scan",
+            self.store.scan,
+            storage=True,
+            on_finished=lambda r: self.drafts_panel.refresh(
+                r[0], r[1], self.session.draft.id if self.session.draft else None
+            ),
+        )
+
+    def _open_initial_draft(self) -> None:
+        """Carry on with the last edited draft; a first-time user gets a fresh one."""
+        drafts, _problems = self.store.scan()
+        for draft in drafts:
+            try:
+                self.open_draft(draft.id, quiet=True)
+                return
+            except Exception:
+                continue  # open in another window: try the next
+        self.new_draft()
+
+    def new_draft(self) -> None:
+        s = self.settings
+        draft = self.store.create(width=s.width, height=s.height, fps=s.fps)
+        self.open_draft(draft.id)
         self.refresh_drafts()
 
-    def refresh_drafts(self) -> None:
-        drafts, problems = self.store.scan()
-        self.drafts_list.clear()
-        for draft in drafts:
-            when = time.strftime("%d %b %H:%M", time.localtime(draft.updated))
-            item = QListWidgetItem(f"{draft.title}  ·  {draft.duration:.1f}s  ·  {when}")
-            item.setData(Qt.UserRole, draft.id)
-            self.drafts_list.addItem(item)
-        self.stack.setCurrentWidget(self.drafts_list if drafts else self.empty_label)
-        if problems:
-            self.statusBar().showMessage(problems[0].describe())
+    def open_draft(self, draft_id: str, quiet: bool = False) -> None:
+        if self.recorder.recording:
+            return
+        self.stop_playback()
+        self._discard_if_untouched()
+        try:
+            self.session.open(draft_id)
+        except Exception as exc:
+            if quiet:
+                raise
+            self.show_error(str(exc))
+            return
+        if self.sentinel is not None:
+            self.sentinel.update(draft_id=draft_id)
+
+    def _discard_if_untouched(self) -> None:
+        """A new reel nobody recorded into or edited is not worth keeping in the gallery."""
+        draft = self.session.draft
+        if (
+            draft is not None
+            and not draft.segments
+            and draft.updated == draft.created
+            and (not self.session.dirty)
+        ):
+            self.session.close()
+            self.store.delete(draft.id)
+
+    def rename_draft(self, draft_id: str) -> None:
+        draft = (
+            self.session.draft
+            if self.session.draft and self.session.draft.id == draft_id
+            else self.store.load(draft_id)
+        )
+        title, ok = QInputDialog.getText(self, "Rename draft", "Title:", text=draft.title)
+        if ok and title.strip():
+            self._edit_other(draft_id, lambda d, now: edits.set_title(d, title, now))
+
+    def _edit_other(self, draft_id: str, edit) -> None:
+        if self.session.draft is not None and self.session.draft.id == draft_id:
+            self.session.apply(edit)
+            self.refresh_drafts()
+            return
+        import time
+
+        with self.store.locked(draft_id):
+            self.store.save(edit(self.store.load(draft_id), time.time()))
+        self.refresh_drafts()
+
+    def duplicate_draft(self, draft_id: str) -> None:
+        self.session.flush()
+        self.runner.start(
+            "duplicate",
+            lambda: self.store.duplicate(draft_id),
+            storage=True,
+            on_finished=lambda _d: self.refresh_drafts(),
+        )
+
+    def delete_draft(self, draft_id: str) -> None:
+        title = self.store.load(draft_id).title
+        answer = QMessageBox.question(
+            self, "Delete draft", f"Delete “{title}” and its recordings? This cannot be undone."
+        )
+        if answer != QMessageBox.Yes:
+            return
+        if self.session.draft is not None and self.session.draft.id == draft_id:
+            self.session.close()
+        self.runner.start(
+            "delete",
+            lambda: self.store.delete(draft_id),
+            storage=True,
+            on_finished=lambda _r: self.refresh_drafts(),
+        )
+
+    def export_bundle(self, draft_id: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from reeleditor.storage.bundle import export_bundle
+
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export draft bundle",
+            str(Path.home() / f"{draft_id}.reeldraft"),
+            "Draft bundle (*.reeldraft)",
+        )
+        if path:
+            self.session.flush()
+            self.runner.start(
+                "bundle",
+                lambda: export_bundle(self.store, draft_id, Path(path)),
+                on_finished=lambda p: self.statusBar().showMessage(f"Saved {p}"),
+            )
+
+    def import_bundle(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from reeleditor.storage.bundle import import_bundle
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import draft bundle", str(Path.home()), "Draft bundle (*.reeldraft)"
+        )
+        if path:
+            self.runner.start(
+                "import",
+                lambda: import_bundle(self.store, Path(path)),
+                on_finished=lambda r: (self.refresh_drafts(), self.open_draft(r[0])),
+            )
+
+    # -- recording ------------------------------------------------------------------------
+    def start_recording(self) -> None:
+        self.stop_playback()
+        if self.session.draft is None:
+            self.new_draft()
+        draft = self.session.draft
+        if draft is not None and draft.remaining < 0.1:
+            self.show_error(
+                f"“{draft.title}” is full ({draft.max_duration:.0f} s): delete a "
+                "segment or start a new reel"
+            )
+            return
+        if not self.recorder.start(self.source, self.audio_input()):
+            self.show_error("the camera is not ready yet")
+
+    def delete_last(self) -> None:
+        if self.session.draft is not None and self.session.draft.segments:
+            self.session.apply(edits.remove_last_segment)
+
+    def _on_recorder_changed(self, recording: bool) -> None:
+        self.record_panel.set_recording(recording)
+        for act in (self.new_action, self.export_action, self.undo_action, self.redo_action):
+            act.setEnabled(not recording and (act not in (self.undo_action, self.redo_action)))
+        self.drafts_panel.setEnabled(not recording)
+        if not recording:
+            self.session.undo_available.emit(bool(self.session._undo))
+            self.session.redo_available.emit(bool(self.session._redo))
+            self._show_lengths(0.0)
+
+    def _on_recorder_elapsed(self, seconds: float) -> None:
+        self._show_lengths(seconds)
+
+    def _show_lengths(self, recording: float) -> None:
+        draft = self.session.draft
+        lengths = [s.length for s in draft.segments] if draft else []
+        maximum = draft.max_duration if draft else 90.0
+        self.record_panel.show_progress(lengths, recording, maximum)
+
+    # -- playback -------------------------------------------------------------------------
+    def play_reel(self, start: float = 0.0) -> None:
+        from reeleditor.media.music import resolve_track
+        from reeleditor.media.playback import ReelPlayer
+
+        draft = self.session.draft
+        if draft is None or not draft.segments or self.recorder.recording:
+            self.editor_panel.playback_ended()
+            return
+        self.stop_playback()
+        self.player = ReelPlayer(self.store, draft, start)
+        self.pipeline.mirror = False  # the reel plays as it will be seen
+        self.runner.start("play", self.player.open, on_failed=self._on_playback_failed)
+        self.pipeline.set_source(self.player)
+        if draft.music is not None:
+            try:
+                self.music.play(draft, resolve_track(draft.music.track), start)
+            except Exception as exc:
+                self.statusBar().showMessage(f"music not playing: {exc}", 8000)
+        self._playback_timer.start()
+
+    def _on_playback_tick(self) -> None:
+        if self.player is not None and (self.player.finished or self.player.error):
+            self.stop_playback()
+
+    def _on_playback_failed(self, message: str) -> None:
+        self.stop_playback()
+        self.show_error(message)
+
+    def stop_playback(self) -> None:
+        self._playback_timer.stop()
+        if self.player is not None:
+            player, self.player = self.player, None
+            self.runner.start("stop", player.close)
+            self.music.stop()
+        self.pipeline.mirror = (
+            self.mirror_action.isChecked()
+            if hasattr(self, "mirror_action")
+            else self.settings.mirror_preview
+        )
+        self.pipeline.set_source(self.source)
+        self.editor_panel.playback_ended()
+
+    # -- session --------------------------------------------------------------------------
+    def _on_session_changed(self, draft) -> None:
+        if draft is None:
+            self.title_label.setText("New reel: press Record")
+            self.pipeline.set_look(self._neutral_look())
+        else:
+            self.title_label.setText(f"{draft.title}  ·  {draft.duration:.1f} s")
+            self.pipeline.set_look(draft.look)
+        self._show_lengths(0.0)
+
+    @staticmethod
+    def _neutral_look():
+        from reeleditor.core.draft import Look
+
+        return Look()
+
+    def _on_session_save_state(self, state: str) -> None:
+        if state.startswith("error: "):
+            self.save_label.setText("Not saved: retrying")
+            self.statusBar().showMessage(state[7:], 15000)
+        else:
+            self.save_label.setText(SAVE_STATE_TEXT.get(state, state))
+        if state == "saved":
+            self._refresh_thumbnail_later()
+
+    def _refresh_thumbnail_later(self) -> None:
+        from reeleditor.media.thumbnails import refresh_thumbnail
+
+        draft = self.session.draft
+        if draft is not None and draft.segments:
+            self.runner.start(
+                "thumbnail",
+                lambda: refresh_thumbnail(self.store, draft),
+                on_finished=lambda _p: self.refresh_drafts(),
+                on_failed=lambda _m: None,
+            )  # a thumbnail is never worth a dialog
+
+    # -- export and settings --------------------------------------------------------------
+    def export_current(self) -> None:
+        from reeleditor.ui.export_dialog import ExportDialog
+
+        draft = self.session.draft
+        if draft is None or not draft.segments:
+            self.show_error("record something first: there is nothing to export yet")
+            return
+        self.session.flush()
+        self.export_dialog = ExportDialog(
+            self.store, draft, self.runner, Path.home(), self.settings.export_preset, self
+        )
+        self.export_dialog.open()
+
+    def publish_current(self) -> None:
+        draft = self.session.draft
+        if draft is None or not draft.segments:
+            self.show_error("record something first: there is nothing to publish yet")
+            return
+        self.session.flush()
+        self.tabs.setCurrentWidget(self.uploads_panel)
+        self.uploads.publish(self.session.draft, self.show_error)
+
+    def open_settings(self) -> None:
+        from reeleditor.storage.settings import save_settings
+        from reeleditor.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.paths.data, parent=self)
+        if dialog.exec():
+            old = self.settings
+            self.settings = dialog.result_settings()
+            save_settings(self.paths.settings_file, self.settings)
+            self.pipeline.mirror = self.settings.mirror_preview
+            self.mirror_action.setChecked(self.settings.mirror_preview)
+            self.view.show_fps = self.settings.show_fps
+            self.fps_action.setChecked(self.settings.show_fps)
+            if (old.camera, old.width, old.height, old.fps) != (
+                self.settings.camera,
+                self.settings.width,
+                self.settings.height,
+                self.settings.fps,
+            ):
+                self.open_camera(self.settings.camera)
+
+    def _on_mirror_toggled(self) -> None:
+        self.pipeline.mirror = self.mirror_action.isChecked()
+
+    def _on_fps_toggled(self) -> None:
+        self.view.show_fps = self.fps_action.isChecked()
+
+    def _on_fill_toggled(self) -> None:
+        self.view.fill = self.fill_action.isChecked()
+
+    # -- errors and recovery --------------------------------------------------------------
+    def _on_runner_error(self, name: str, message: str) -> None:
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """A plain dialog: what happened and what to do; never blocks the event loop."""
+        self.last_error = message
+        box = QMessageBox(QMessageBox.Warning, "reeleditor", message, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    def _show_recovery(self, lines: list[str]) -> None:
+        box = QMessageBox(
+            QMessageBox.Information,
+            "Recovered after a crash",
+            "reeleditor did not close cleanly last time. Restored:\n\n• " + "\n• ".join(lines),
+            QMessageBox.Ok,
+            self,
+        )
+        box.setObjectName("recoveryBox")
+        self.recovery_box = box
+        box.open()
+
+    # -- closing --------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.recorder.stop_and_wait()
+        self.stop_playback()
+        self.runner.shutdown()
+        self.uploads.shutdown()
+        self._discard_if_untouched()
+        self.session.close()
+        self.pipeline.stop()
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+        self.store.close()
+        super().closeEvent(event)

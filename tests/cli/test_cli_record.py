@@ -28,8 +28,19 @@ def test_record_three_seconds_with_a_look_at_full_size():
     assert frames == 90
     assert store.thumb_path(draft_id).is_file()
 
-    again = run_cli("record", "--source", "testpattern", "--seconds", "0.5", "--draft", draft_id,
-                    "--width", "180", "--height", "320")
+    again = run_cli(
+        "record",
+        "--source",
+        "testpattern",
+        "--seconds",
+        "0.5",
+        "--draft",
+        draft_id,
+        "--width",
+        "180",
+        "--height",
+        "320",
+    )
     assert again.returncode == 0, again.stderr
     assert len(store.load(draft_id).segments) == 2
 
@@ -51,8 +62,19 @@ def test_record_bad_inputs_are_one_line_errors(tmp_path):
 
 
 def test_record_with_no_microphone_gets_a_silent_track(tmp_path):
-    result = run_cli("record", "--source", "testpattern", "--seconds", "0.5", "--mic", "none",
-                     "--width", "180", "--height", "320")
+    result = run_cli(
+        "record",
+        "--source",
+        "testpattern",
+        "--seconds",
+        "0.5",
+        "--mic",
+        "none",
+        "--width",
+        "180",
+        "--height",
+        "320",
+    )
     assert result.returncode == 0, result.stderr
     store = DraftStore(AppPaths.from_env().drafts)
     draft = store.load(result.stdout.strip())

@@ -1,0 +1,134 @@
+"""The drafts gallery: thumbnail, title, length and last edit; open, rename, copy, delete."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reeleditor.core.draft import Draft
+from reeleditor.storage.drafts import DraftProblem, DraftStore
+
+THUMB = QSize(90, 160)
+
+
+class DraftsPanel(QWidget):
+    """Lists what the store holds; asks the main window to act on the chosen draft."""
+
+    open_requested = Signal(str)
+    rename_requested = Signal(str)
+    duplicate_requested = Signal(str)
+    delete_requested = Signal(str)
+    export_bundle_requested = Signal(str)
+    import_bundle_requested = Signal()
+    problems_found = Signal(list)  # DraftProblem, for the status bar
+
+    def __init__(self, store: DraftStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.list = QListWidget()
+        self.list.setObjectName("draftsList")
+        self.list.setViewMode(QListView.IconMode)
+        self.list.setIconSize(THUMB)
+        self.list.setGridSize(QSize(THUMB.width() + 40, THUMB.height() + 58))
+        self.list.setResizeMode(QListView.Adjust)
+        self.list.setMovement(QListView.Static)
+        self.list.setWordWrap(True)
+        self.list.itemDoubleClicked.connect(self._on_list_double_clicked)
+        self.list.currentItemChanged.connect(self._on_list_current_changed)
+        self.empty = QLabel("No drafts yet.\nPress Record: your reel is saved as you go.")
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.list)
+
+        self.buttons = {}
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        for key, text, row in (
+            ("open", "Open", row1),
+            ("rename", "Rename", row1),
+            ("duplicate", "Duplicate", row1),
+            ("delete", "Delete", row2),
+            ("export", "Export bundle", row2),
+            ("import", "Import", row2),
+        ):
+            button = QPushButton(text)
+            self.buttons[key] = button
+            row.addWidget(button)
+        self.buttons["open"].clicked.connect(lambda: self._emit(self.open_requested))
+        self.buttons["rename"].clicked.connect(lambda: self._emit(self.rename_requested))
+        self.buttons["duplicate"].clicked.connect(lambda: self._emit(self.duplicate_requested))
+        self.buttons["delete"].clicked.connect(lambda: self._emit(self.delete_requested))
+        self.buttons["export"].clicked.connect(lambda: self._emit(self.export_bundle_requested))
+        self.buttons["import"].clicked.connect(self.import_bundle_requested)
+        title = QLabel("Drafts")
+        title.setObjectName("panelTitle")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        self._update_buttons()
+
+    def selected_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.UserRole) if item else None
+
+    def _emit(self, signal) -> None:
+        draft_id = self.selected_id()
+        if draft_id:
+            signal.emit(draft_id)
+
+    def _on_list_double_clicked(self, item: QListWidgetItem) -> None:
+        self.open_requested.emit(item.data(Qt.UserRole))
+
+    def _on_list_current_changed(self, *_args) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_id() is not None
+        for key, button in self.buttons.items():
+            if key != "import":
+                button.setEnabled(chosen)
+
+    def refresh(
+        self, drafts: list[Draft], problems: list[DraftProblem], current_id: str | None = None
+    ) -> None:
+        """Show `drafts` (scanned off the GUI thread by the caller)."""
+        keep = current_id or self.selected_id()
+        self.list.clear()
+        for draft in drafts:
+            when = time.strftime("%d %b %H:%M", time.localtime(draft.updated))
+            item = QListWidgetItem(f"{draft.title}\n{draft.duration:.1f} s · {when}")
+            item.setData(Qt.UserRole, draft.id)
+            item.setToolTip(f"{draft.title} ({draft.id}), {len(draft.segments)} segment(s)")
+            thumb = self.store.thumb_path(draft.id)
+            if thumb.is_file():
+                item.setIcon(
+                    QIcon(
+                        QPixmap(str(thumb)).scaled(
+                            THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation
+                        )
+                    )
+                )
+            self.list.addItem(item)
+            if draft.id == keep:
+                self.list.setCurrentItem(item)
+        self.stack.setCurrentWidget(self.list if drafts else self.empty)
+        self._update_buttons()
+        if problems:
+            self.problems_found.emit(problems)

@@ -1,0 +1,184 @@
+"""The editor: segments (reorder by drag, trim, delete), reel playback, the cover picker."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reeleditor.core import edits
+from reeleditor.core.draft import Draft
+from reeleditor.ui.session import DraftSession
+
+
+class EditorPanel(QWidget):
+    """Edits the session's segments; playback itself is the main window's (it owns the view)."""
+
+    play_requested = Signal(float)  # from this many seconds into the reel
+    stop_requested = Signal()
+
+    def __init__(self, session: DraftSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._updating = False
+        self.segments = QListWidget()
+        self.segments.setObjectName("segmentList")
+        self.segments.setDragDropMode(QAbstractItemView.InternalMove)
+        self.segments.model().rowsMoved.connect(self._on_segments_moved)
+        self.segments.currentRowChanged.connect(self._on_segments_current_changed)
+        self.trim_in = QDoubleSpinBox(suffix=" s", decimals=2, singleStep=0.1)
+        self.trim_out = QDoubleSpinBox(suffix=" s", decimals=2, singleStep=0.1)
+        self.trim_in.editingFinished.connect(self._on_trim_edited)
+        self.trim_out.editingFinished.connect(self._on_trim_edited)
+        self.delete_button = QPushButton("Delete segment")
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.play_button = QPushButton("Play reel")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.cover_slider = QSlider(Qt.Horizontal)
+        self.cover_slider.setRange(0, 0)
+        self.cover_label = QLabel("Cover: first frame that is not black")
+        self.cover_button = QPushButton("Use as cover")
+        self.cover_button.clicked.connect(self._on_cover_clicked)
+        self.auto_cover_button = QPushButton("Automatic cover")
+        self.auto_cover_button.clicked.connect(self._on_auto_cover_clicked)
+
+        trims = QFormLayout()
+        trims.addRow("Start at", self.trim_in)
+        trims.addRow("End at", self.trim_out)
+        cover_row = QHBoxLayout()
+        cover_row.addWidget(self.cover_button)
+        cover_row.addWidget(self.auto_cover_button)
+        title = QLabel("Segments (drag to reorder)")
+        title.setObjectName("panelTitle")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.segments, 1)
+        layout.addLayout(trims)
+        layout.addWidget(self.delete_button)
+        layout.addWidget(self.play_button)
+        layout.addWidget(QLabel("Cover"))
+        layout.addWidget(self.cover_slider)
+        layout.addWidget(self.cover_label)
+        layout.addLayout(cover_row)
+        session.changed.connect(self._on_session_changed)
+        self._on_session_changed(session.draft)
+
+    def _on_session_changed(self, draft: Draft | None) -> None:
+        self._updating = True
+        try:
+            row = self.segments.currentRow()
+            self.segments.clear()
+            enabled = draft is not None
+            for w in (
+                self.delete_button,
+                self.play_button,
+                self.cover_slider,
+                self.cover_button,
+                self.auto_cover_button,
+                self.trim_in,
+                self.trim_out,
+            ):
+                w.setEnabled(enabled and bool(draft.segments) if draft else False)
+            if draft is None:
+                return
+            missing = set(self.session.store.missing_segments(draft))
+            for n, seg in enumerate(draft.segments, 1):
+                flag = "  ⚠ missing" if seg.id in missing else ""
+                item = QListWidgetItem(f"{n}. {seg.length:.1f} s{flag}")
+                item.setData(Qt.UserRole, seg.id)
+                self.segments.addItem(item)
+            if draft.segments:
+                self.segments.setCurrentRow(min(max(row, 0), len(draft.segments) - 1))
+            self.cover_slider.setRange(0, int(draft.duration * 10))
+            if draft.cover_time is None:
+                self.cover_label.setText("Cover: first frame that is not black")
+            else:
+                self.cover_label.setText(f"Cover: {draft.cover_time:.1f} s")
+                self.cover_slider.setValue(int(draft.cover_time * 10))
+        finally:
+            self._updating = False
+        self._load_trims()
+
+    def _current_segment(self):
+        draft = self.session.draft
+        row = self.segments.currentRow()
+        if draft is None or not 0 <= row < len(draft.segments):
+            return None
+        return draft.segments[row]
+
+    def _on_segments_current_changed(self, _row: int) -> None:
+        if not self._updating:
+            self._load_trims()
+
+    def _load_trims(self) -> None:
+        seg = self._current_segment()
+        if seg is None:
+            return
+        for box in (self.trim_in, self.trim_out):
+            box.blockSignals(True)
+            box.setRange(0, seg.duration)
+        self.trim_in.setValue(seg.trim_in)
+        self.trim_out.setValue(seg.duration if seg.trim_out is None else seg.trim_out)
+        for box in (self.trim_in, self.trim_out):
+            box.blockSignals(False)
+
+    def _on_trim_edited(self) -> None:
+        seg = self._current_segment()
+        if seg is None:
+            return
+        start, end = self.trim_in.value(), self.trim_out.value()
+        if end - start < 0.1:
+            self._load_trims()  # refuse a trim that leaves nothing; show the old values
+            return
+        trim_out = None if end >= seg.duration - 1e-3 else end
+        if (start, trim_out) != (seg.trim_in, seg.trim_out):
+            self.session.apply(lambda d, now: edits.trim_segment(d, seg.id, start, trim_out, now))
+
+    def _on_segments_moved(self, *_args) -> None:
+        if self._updating or self.session.draft is None:
+            return
+        order = [self.segments.item(i).data(Qt.UserRole) for i in range(self.segments.count())]
+
+        def reorder(draft: Draft, now: float) -> Draft:
+            by_id = {s.id: s for s in draft.segments}
+            return draft.with_changes(segments=tuple(by_id[i] for i in order), updated=now)
+
+        self.session.apply(reorder)
+
+    def _on_delete_clicked(self) -> None:
+        seg = self._current_segment()
+        if seg is not None:
+            self.session.apply(lambda d, now: edits.remove_segment(d, seg.id, now))
+
+    def _on_play_toggled(self, playing: bool) -> None:
+        if playing:
+            self.play_button.setText("Stop")
+            self.play_requested.emit(0.0)
+        else:
+            self.play_button.setText("Play reel")
+            self.stop_requested.emit()
+
+    def playback_ended(self) -> None:
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(False)
+        self.play_button.setText("Play reel")
+        self.play_button.blockSignals(False)
+
+    def _on_cover_clicked(self) -> None:
+        t = self.cover_slider.value() / 10
+        self.session.apply(lambda d, now: edits.set_cover_time(d, t, now))
+
+    def _on_auto_cover_clicked(self) -> None:
+        self.session.apply(lambda d, now: edits.set_cover_time(d, None, now))

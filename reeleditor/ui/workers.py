@@ -1,0 +1,126 @@
+"""Runs service generators off the GUI thread and turns their yields into Qt signals.
+
+Two lanes, as Anki does it: one thread for storage (saves never interleave) and a pool for
+long work (recording, export, upload). Every result comes back through queued signals, so
+slots run on the GUI thread; every error reaches one place (`TaskRunner.error`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from reeleditor.core.errors import ReelEditorError
+from reeleditor.core.progress import Progress
+
+
+class TaskSignals(QObject):
+    progress = Signal(object)  # Progress
+    finished = Signal(object)  # the generator's return value
+    failed = Signal(str)  # one line for the user
+    cancelled = Signal()
+    done = Signal()  # after any of the three above
+
+
+class Task(QRunnable):
+    """One generator (or plain callable) run on a pool thread; cancel closes it at a yield."""
+
+    def __init__(self, work: Callable[[], Generator[Progress, None, Any] | Any], name: str) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the runner keeps it until `done`
+        self.name = name
+        self.work = work
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self._finished = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+            if isinstance(result, Generator):
+                result = self._drive(result)
+            if self._cancel.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.finished.emit(result)
+        except ReelEditorError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # an unexpected error still reaches the user, named
+            self.signals.failed.emit(f"{self.name} failed: {type(exc).__name__}: {exc}")
+        finally:
+            self._finished.set()
+            self.signals.done.emit()
+
+    def _drive(self, gen: Generator) -> Any:
+        try:
+            while True:
+                if self._cancel.is_set():
+                    gen.close()  # `finally:` in the work runs now, not at garbage collection
+                    return None
+                self.signals.progress.emit(next(gen))
+        except StopIteration as stop:
+            return stop.value
+
+
+class TaskRunner(QObject):
+    """Starts tasks on their lane and keeps them alive until they are done."""
+
+    error = Signal(str, str)  # task name, message
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.storage_lane = QThreadPool(self)
+        self.storage_lane.setMaxThreadCount(1)
+        self.work_lane = QThreadPool(self)
+        self.work_lane.setMaxThreadCount(4)
+        self._tasks: set[Task] = set()
+
+    def start(
+        self,
+        name: str,
+        work: Callable,
+        *,
+        storage: bool = False,
+        on_progress=None,
+        on_finished=None,
+        on_failed=None,
+        on_cancelled=None,
+    ) -> Task:
+        task = Task(work, name)
+        s = task.signals
+        if on_progress:
+            s.progress.connect(on_progress)
+        if on_finished:
+            s.finished.connect(on_finished)
+        s.failed.connect(on_failed if on_failed else lambda msg, n=name: self.error.emit(n, msg))
+        if on_cancelled:
+            s.cancelled.connect(on_cancelled)
+        s.done.connect(lambda t=task: self._tasks.discard(t))
+        self._tasks.add(task)
+        (self.storage_lane if storage else self.work_lane).start(task)
+        return task
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel long work and wait for everything (saves included) to finish."""
+        for task in list(self._tasks):
+            if task.name != "save":
+                task.cancel()
+        self.work_lane.waitForDone(timeout_ms)
+        self.storage_lane.waitForDone(timeout_ms)

@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
 
     # -- drafts ---------------------------------------------------------------------------
     def refresh_drafts(self) -> None:
+        if self.runner.closed:
+            return
         self.runner.start(
             "scan",
             self.store.scan,
@@ -519,11 +521,14 @@ class MainWindow(QMainWindow):
         from reeleditor.storage.settings import save_settings
         from reeleditor.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self.paths.data, parent=self)
+        dialog = SettingsDialog(self.settings, self.paths.data, parent=self, token_store=lambda
+                                token: self.uploads.tokens.set(
+                                    dialog.endpoint_edit.text().strip(), token))
         if dialog.exec():
             old = self.settings
             self.settings = dialog.result_settings()
             save_settings(self.paths.settings_file, self.settings)
+            self.uploads.reconfigure(self.settings)  # new endpoint or token: a fresh worker
             self.pipeline.mirror = self.settings.mirror_preview
             self.mirror_action.setChecked(self.settings.mirror_preview)
             self.view.show_fps = self.settings.show_fps

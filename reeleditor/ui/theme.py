@@ -82,6 +82,14 @@ QScrollBar::handle {{
 QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 1.2em; padding: 6px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; color: {MUTED}; }}
+QPushButton#recordButton {{ background: #e5484d; color: white; border: none;
+    border-radius: 18px; padding: 8px 28px; font-weight: bold; }}
+QPushButton#recordButton:hover {{ background: #f2555a; }}
+QPushButton#recordButton[recording="true"] {{ background: {WINDOW}; color: #ff6b78;
+    border: 2px solid #e5484d; }}
+QLabel#panelTitle, QLabel#draftTitle {{ font-weight: bold; }}
+QLabel#emptyState {{ color: {MUTED}; }}
+QLabel#saveState {{ color: {MUTED}; }}
 """
 
 

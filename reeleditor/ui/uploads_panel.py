@@ -111,6 +111,11 @@ class UploadController(QObject):
         self.worker().cancel(entry_id)
         self.changed.emit()
 
+    def reconfigure(self, settings) -> None:
+        self.settings = settings
+        self.shutdown()  # the next upload starts a worker with the new endpoint and token
+        self.resume_unfinished()
+
     def shutdown(self) -> None:
         if self._worker is not None:
             self._worker.stop(timeout=10)  # unfinished uploads resume next start

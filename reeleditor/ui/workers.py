@@ -53,16 +53,23 @@ class Task(QRunnable):
             if isinstance(result, Generator):
                 result = self._drive(result)
             if self._cancel.is_set():
-                self.signals.cancelled.emit()
+                self._emit(self.signals.cancelled)
             else:
-                self.signals.finished.emit(result)
+                self._emit(self.signals.finished, result)
         except ReelEditorError as exc:
-            self.signals.failed.emit(str(exc))
+            self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # an unexpected error still reaches the user, named
-            self.signals.failed.emit(f"{self.name} failed: {type(exc).__name__}: {exc}")
+            self._emit(self.signals.failed, f"{self.name} failed: {type(exc).__name__}: {exc}")
         finally:
             self._finished.set()
-            self.signals.done.emit()
+            self._emit(self.signals.done)
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            pass  # the app is closing and the receiver is gone: nobody is left to tell
 
     def _drive(self, gen: Generator) -> Any:
         try:
@@ -70,7 +77,7 @@ class Task(QRunnable):
                 if self._cancel.is_set():
                     gen.close()  # `finally:` in the work runs now, not at garbage collection
                     return None
-                self.signals.progress.emit(next(gen))
+                self._emit(self.signals.progress, next(gen))
         except StopIteration as stop:
             return stop.value
 
@@ -87,6 +94,7 @@ class TaskRunner(QObject):
         self.work_lane = QThreadPool(self)
         self.work_lane.setMaxThreadCount(4)
         self._tasks: set[Task] = set()
+        self.closed = False
 
     def start(
         self,
@@ -119,6 +127,7 @@ class TaskRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel long work and wait for everything (saves included) to finish."""
+        self.closed = True
         for task in list(self._tasks):
             if task.name != "save":
                 task.cancel()

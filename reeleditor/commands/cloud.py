@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 from reeleditor.core.errors import ReelEditorError
 
@@ -41,39 +40,18 @@ def cmd_serve(ctx, args) -> int:
     return 0
 
 
-def feed_url(endpoint: str) -> str:
-    parts = urlsplit(endpoint)
-    return urljoin(f"{parts.scheme}://{parts.netloc}/", "feed.json")
-
-
 def cmd_feed(ctx, args) -> int:
-    import requests
+    from reeleditor.cloud.client import fetch_feed
 
     endpoint = args.endpoint or os.environ.get("REELEDITOR_ENDPOINT") or ctx.settings.endpoint
-    url = feed_url(endpoint)
-    try:
-        resp = requests.get(url, timeout=(5, 30))
-    except requests.RequestException as exc:
-        raise ReelEditorError(
-            f"cannot reach {url}: {type(exc).__name__}",
-            "is the server running? ('reeleditor serve')",
-        ) from exc
-    if resp.status_code != 200:
-        raise ReelEditorError(f"{url} answered {resp.status_code}")
-    try:
-        entries = resp.json()
-    except ValueError:
-        raise ReelEditorError(f"{url} did not answer with a feed (JSON)") from None
+    entries = fetch_feed(endpoint)
     if args.json:
         ctx.json(entries)
         return 0
     if not entries:
         ctx.out("nothing published yet")
     for e in entries:
-        ctx.out(
-            f"{e['id'][:12]}  {e['duration']:6.1f}s  {e['title']}  "
-            f"{urljoin(url, e['urls']['original'])}"
-        )
+        ctx.out(f"{e['id'][:12]}  {e['duration']:6.1f}s  {e['title']}  {e['urls']['original']}")
     return 0
 
 

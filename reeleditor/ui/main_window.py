@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -21,9 +20,12 @@ from PySide6.QtWidgets import (
 from reeleditor.core import edits
 from reeleditor.core.settings import Settings
 from reeleditor.storage.drafts import DraftStore
+from reeleditor.storage.media_cache import MediaCache
 from reeleditor.storage.paths import AppPaths
 from reeleditor.ui.drafts_panel import DraftsPanel
 from reeleditor.ui.editor_panel import EditorPanel
+from reeleditor.ui.feed_panel import FeedPanel
+from reeleditor.ui.gallery_actions import GalleryActions
 from reeleditor.ui.music_player import MusicPlayer
 from reeleditor.ui.preview import CameraView, PreviewPipeline
 from reeleditor.ui.record_panel import RecordPanel
@@ -80,6 +82,9 @@ class MainWindow(QMainWindow):
         from reeleditor.ui.music_panel import MusicPanel
 
         self.drafts_panel = DraftsPanel(self.store)
+        self.gallery = GalleryActions(
+            self.store, self.session, self.runner, self, self.refresh_drafts, self.open_draft
+        )
         self.view = CameraView(self.pipeline)
         self.view.show_fps = self.settings.show_fps
         self.record_panel = RecordPanel()
@@ -88,11 +93,17 @@ class MainWindow(QMainWindow):
         self.music_panel = MusicPanel(self.session, self.runner, self.paths.cache / "peaks")
         self.uploads = UploadController(self.paths, self.store, self.runner, self.settings, self)
         self.uploads_panel = UploadsPanel(self.uploads)
+        self.feed_panel = FeedPanel(
+            self.runner, MediaCache(self.paths.media_cache), lambda: self.settings.endpoint
+        )
+        self.uploads.finished.connect(lambda _id, err: err or self.feed_panel.refresh())
         self.tabs = QTabWidget()
         self.tabs.addTab(self.looks_panel, "Looks")
         self.tabs.addTab(self.music_panel, "Music")
         self.tabs.addTab(self.editor_panel, "Edit")
         self.tabs.addTab(self.uploads_panel, "Uploads")
+        self.tabs.addTab(self.feed_panel, "Published")
+        self.tabs.currentChanged.connect(self._on_tabs_changed)
         self.title_label = QLabel("New reel: press Record")
         self.title_label.setObjectName("draftTitle")
         center = QWidget()
@@ -168,12 +179,13 @@ class MainWindow(QMainWindow):
         self.recorder.failed.connect(self.show_error)
         self.recorder.take_added.connect(lambda _segs: self.refresh_drafts())
         d = self.drafts_panel
+        g = self.gallery
         d.open_requested.connect(self.open_draft)
-        d.rename_requested.connect(self.rename_draft)
-        d.duplicate_requested.connect(self.duplicate_draft)
-        d.delete_requested.connect(self.delete_draft)
-        d.export_bundle_requested.connect(self.export_bundle)
-        d.import_bundle_requested.connect(self.import_bundle)
+        d.rename_requested.connect(g.rename)
+        d.duplicate_requested.connect(g.duplicate)
+        d.delete_requested.connect(g.delete)
+        d.export_bundle_requested.connect(g.export_bundle)
+        d.import_bundle_requested.connect(g.import_bundle)
         d.problems_found.connect(lambda ps: self.statusBar().showMessage(ps[0].describe(), 15000))
         self.editor_panel.play_requested.connect(self.play_reel)
         self.editor_panel.stop_requested.connect(self.stop_playback)
@@ -215,6 +227,11 @@ class MainWindow(QMainWindow):
         self.show_error(f"{message}. The test pattern stands in.")
         if self.settings.camera != "testpattern":
             self.open_camera("testpattern")
+
+    def _on_tabs_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.feed_panel:
+            self.uploads.ensure_local_cloud()
+            self.feed_panel.refresh()
 
     def _on_thumbs_tick(self) -> None:
         frame = self.source.latest() if self.source is not None else None
@@ -295,86 +312,6 @@ class MainWindow(QMainWindow):
         ):
             self.session.close()
             self.store.delete(draft.id)
-
-    def rename_draft(self, draft_id: str) -> None:
-        draft = (
-            self.session.draft
-            if self.session.draft and self.session.draft.id == draft_id
-            else self.store.load(draft_id)
-        )
-        title, ok = QInputDialog.getText(self, "Rename draft", "Title:", text=draft.title)
-        if ok and title.strip():
-            self._edit_other(draft_id, lambda d, now: edits.set_title(d, title, now))
-
-    def _edit_other(self, draft_id: str, edit) -> None:
-        if self.session.draft is not None and self.session.draft.id == draft_id:
-            self.session.apply(edit)
-            self.refresh_drafts()
-            return
-        import time
-
-        with self.store.locked(draft_id):
-            self.store.save(edit(self.store.load(draft_id), time.time()))
-        self.refresh_drafts()
-
-    def duplicate_draft(self, draft_id: str) -> None:
-        self.session.flush()
-        self.runner.start(
-            "duplicate",
-            lambda: self.store.duplicate(draft_id),
-            storage=True,
-            on_finished=lambda _d: self.refresh_drafts(),
-        )
-
-    def delete_draft(self, draft_id: str) -> None:
-        title = self.store.load(draft_id).title
-        answer = QMessageBox.question(
-            self, "Delete draft", f"Delete “{title}” and its recordings? This cannot be undone."
-        )
-        if answer != QMessageBox.Yes:
-            return
-        if self.session.draft is not None and self.session.draft.id == draft_id:
-            self.session.close()
-        self.runner.start(
-            "delete",
-            lambda: self.store.delete(draft_id),
-            storage=True,
-            on_finished=lambda _r: self.refresh_drafts(),
-        )
-
-    def export_bundle(self, draft_id: str) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        from reeleditor.storage.bundle import export_bundle
-
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Export draft bundle",
-            str(Path.home() / f"{draft_id}.reeldraft"),
-            "Draft bundle (*.reeldraft)",
-        )
-        if path:
-            self.session.flush()
-            self.runner.start(
-                "bundle",
-                lambda: export_bundle(self.store, draft_id, Path(path)),
-                on_finished=lambda p: self.statusBar().showMessage(f"Saved {p}"),
-            )
-
-    def import_bundle(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        from reeleditor.storage.bundle import import_bundle
-
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import draft bundle", str(Path.home()), "Draft bundle (*.reeldraft)"
-        )
-        if path:
-            self.runner.start(
-                "import",
-                lambda: import_bundle(self.store, Path(path)),
-                on_finished=lambda r: (self.refresh_drafts(), self.open_draft(r[0])),
-            )
 
     # -- recording ------------------------------------------------------------------------
     def start_recording(self) -> None:
@@ -521,9 +458,14 @@ class MainWindow(QMainWindow):
         from reeleditor.storage.settings import save_settings
         from reeleditor.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self.paths.data, parent=self, token_store=lambda
-                                token: self.uploads.tokens.set(
-                                    dialog.endpoint_edit.text().strip(), token))
+        dialog = SettingsDialog(
+            self.settings,
+            self.paths.data,
+            parent=self,
+            token_store=lambda token: self.uploads.tokens.set(
+                dialog.endpoint_edit.text().strip(), token
+            ),
+        )
         if dialog.exec():
             old = self.settings
             self.settings = dialog.result_settings()
@@ -578,7 +520,7 @@ class MainWindow(QMainWindow):
         self.recorder.stop_and_wait()
         self.stop_playback()
         self.runner.shutdown()
-        self.uploads.shutdown()
+        self.uploads.close()
         self._discard_if_untouched()
         self.session.close()
         self.pipeline.stop()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from reeleditor.core.draft import Draft
 from reeleditor.core.progress import Progress
+from reeleditor.core.settings import DEFAULT_ENDPOINT
 from reeleditor.ui.workers import TaskRunner
 from reeleditor.upload.chunks import file_sha256
 from reeleditor.upload.credentials import TokenStore, resolve_token
@@ -36,13 +37,22 @@ class UploadController(QObject):
     preparing = Signal(object)  # Progress of export + hashing before the upload
 
     def __init__(
-        self, paths, store, runner: TaskRunner, settings, parent: QObject | None = None
+        self,
+        paths,
+        store,
+        runner: TaskRunner,
+        settings,
+        parent: QObject | None = None,
+        bundled_endpoint: str = DEFAULT_ENDPOINT,
     ) -> None:
         super().__init__(parent)
         self.store, self.runner, self.settings = store, runner, settings
+        self.paths = paths
         self.queue = UploadQueue(paths.uploads)
         self.tokens = TokenStore(paths.config)
         self._worker: UploadWorker | None = None
+        self.local_cloud = None  # the bundled reference cloud, when the endpoint is it
+        self.bundled_endpoint = bundled_endpoint
 
     def worker(self) -> UploadWorker:
         if self._worker is None:
@@ -61,9 +71,24 @@ class UploadController(QObject):
         if any(e.state in ("queued", "uploading", "verifying") for e in self.queue.list()):
             self.worker()
 
+    def ensure_local_cloud(self) -> None:
+        """The default endpoint is the bundled cloud on loopback: serve it if nobody does."""
+        from reeleditor.cloud.client import local_endpoint_port
+        from reeleditor.cloud.server import serve_in_thread
+
+        if self.settings.endpoint.rstrip("/") != self.bundled_endpoint.rstrip("/"):
+            return  # a real endpoint: never stand in for it
+        port = local_endpoint_port(self.settings.endpoint)
+        if port is not None and self.local_cloud is None:
+            try:
+                self.local_cloud = serve_in_thread("127.0.0.1", port, self.paths.data / "cloud")
+            except OSError:
+                self.local_cloud = None  # the upload will then say the endpoint is down
+
     def publish(self, draft: Draft, on_failed) -> None:
         """Export (when the export is older than the draft), hash, queue, then upload."""
         store, settings, queue = self.store, self.settings, self.queue
+        self.ensure_local_cloud()
 
         def work():
             from reeleditor.media.render import export_draft
@@ -120,6 +145,14 @@ class UploadController(QObject):
         if self._worker is not None:
             self._worker.stop(timeout=10)  # unfinished uploads resume next start
             self._worker = None
+
+    def close(self) -> None:
+        self.shutdown()
+        if self.local_cloud is not None:
+            self.local_cloud.shutdown()
+            self.local_cloud.server_close()
+            self.local_cloud.cloud.processing.shutdown(wait=True)
+            self.local_cloud = None
 
 
 class UploadsPanel(QWidget):

@@ -7,8 +7,8 @@ import pytest
 from reeleditor.cloud.server import serve_in_thread, wait_published
 from reeleditor.core.settings import Settings
 from reeleditor.storage.paths import AppPaths
-from reeleditor.upload.errors import RetryPolicy
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
+from reeleditor.upload.errors import RetryPolicy
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def cloud(tmp_path):
     server.cloud.processing.shutdown(wait=True)
 
 
-def test_publish_exports_queues_and_uploads_with_progress(qtbot, recorded_session, runner,
-                                                          cloud):
+def test_publish_exports_queues_and_uploads_with_progress(qtbot, recorded_session, runner, cloud):
     host, port = cloud.server_address[:2]
-    settings = Settings(endpoint=f"http://{host}:{port}/files/", export_preset="small",
-                        chunk_size_mib=1)
+    settings = Settings(
+        endpoint=f"http://{host}:{port}/files/", export_preset="small", chunk_size_mib=1
+    )
     paths = AppPaths.from_env().ensure()
     controller = UploadController(paths, recorded_session.store, runner, settings)
     panel = UploadsPanel(controller)

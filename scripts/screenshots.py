@@ -39,16 +39,19 @@ def main() -> None:
     store = DraftStore(paths.drafts)
     source = TestPatternSource(1080, 1920, 30).open()
     try:  # a few drafts so the gallery has something to show
-        for title, look, seconds in (("Beach day", "golden", (1.5, 1.0)),
-                                     ("Morning run", "vivid", (1.2,)),
-                                     ("Night walk", "noir", (1.0, 0.8, 0.6))):
+        for title, look, seconds in (
+            ("Beach day", "golden", (1.5, 1.0)),
+            ("Morning run", "vivid", (1.2,)),
+            ("Night walk", "noir", (1.0, 0.8, 0.6)),
+        ):
             draft = store.create(title)
             for s in seconds:
                 for _ in record_take(store, draft.id, source, source.audio, s):
                     pass
             with store.locked(draft.id):
                 draft = store.load(draft.id).with_changes(
-                    look=Look(look, 100.0), music=MusicCue("library:sunny-day", start=6.0))
+                    look=Look(look, 100.0), music=MusicCue("library:sunny-day", start=6.0)
+                )
                 store.save(draft)
             from reeleditor.media.thumbnails import refresh_thumbnail
 
@@ -69,6 +72,7 @@ def main() -> None:
             target = widget() if callable(widget) else window
             target.grab().save(str(out / f"{name}.png"))
             print(out / f"{name}.png")
+
         return run
 
     def choose_look():

@@ -50,8 +50,13 @@ APP = textwrap.dedent("""
 
 def startup(code: str, env: dict) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
     proc.wait()
@@ -136,10 +141,14 @@ def main() -> None:
     b, o = statistics.median(bare), statistics.median(ours)
     print(f"preview, 1080x1920 test pattern @ 30 fps, look '{args.look}', {args.seconds:g} s:")
     print(f"  idle:      {fps:5.1f} frames shown/s, event loop p99 latency {p99:5.1f} ms")
-    print(f"  recording: {rec_fps:5.1f} frames shown/s, event loop p99 latency {rec_p99:5.1f} ms "
-          f"(recorded {recorded:.1f} s)")
-    print(f"start-up to window shown (median of {args.startups}): reeleditor {o:.2f} s, "
-          f"bare PySide6 window {b:.2f} s, ratio {o / b:.2f}x")
+    print(
+        f"  recording: {rec_fps:5.1f} frames shown/s, event loop p99 latency {rec_p99:5.1f} ms "
+        f"(recorded {recorded:.1f} s)"
+    )
+    print(
+        f"start-up to window shown (median of {args.startups}): reeleditor {o:.2f} s, "
+        f"bare PySide6 window {b:.2f} s, ratio {o / b:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,11 @@ def cmd_serve(ctx, args) -> int:
     token = os.environ.get(args.token_env) if args.token_env else None
     try:
         server = make_server(args.host, args.port, data, token)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise ReelEditorError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "choose another --port"
+            f"cannot listen on {args.host}:{args.port}: {reason}",
+            "choose another --port (1-65535)",
         ) from exc
     host, port = server.server_address[:2]
     ctx.out(f"http://{host}:{port}/files/")  # the endpoint, for scripts

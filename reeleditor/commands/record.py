@@ -37,19 +37,32 @@ def _audio_for(source, mic: str):
 
 
 def cmd_record(ctx, args) -> int:
+    from reeleditor.core.draft import Look
     from reeleditor.media.looks import compile_look  # noqa: F401  (validates the look list)
-    from reeleditor.media.sources import open_source
+    from reeleditor.media.sources import open_source, parse_source_spec
     from reeleditor.media.take import record_take
 
     if args.seconds <= 0:
         raise ReelEditorError(f"--seconds {args.seconds} must be more than 0")
+    if args.width % 2 or args.height % 2 or min(args.width, args.height) < 16:
+        raise ReelEditorError(
+            f"--width {args.width} --height {args.height}: the size must be "
+            "even and at least 16 pixels",
+            "e.g. 1080 x 1920",
+        )
+    if not 1 <= args.fps <= 120:
+        raise ReelEditorError(f"--fps {args.fps} is outside 1..120")
+    if args.strength is not None and not 0 <= args.strength <= 100:
+        raise ReelEditorError(f"--strength {args.strength:g} is outside 0..100")
+    parse_source_spec(args.source)  # a bad source or look leaves no empty draft behind
+    look = _look_from_args(args, Look()) if args.filter else None
     recover(ctx)
     store = ctx.store
     if args.draft:
         draft = store.load(args.draft)
     else:
         draft = store.create(args.title or "", width=args.width, height=args.height, fps=args.fps)
-    if args.filter:
+    if look is not None:
         look = _look_from_args(args, draft.look)
         with store.locked(draft.id):
             store.save(edits.set_look(store.load(draft.id), look, now=time.time()))

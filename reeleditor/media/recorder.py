@@ -326,6 +326,11 @@ class SegmentRecorder:
                 return
             if self.source.error is not None:
                 raise self.source.error
+            if not self.source.is_open:  # closed under us: stop, do not freeze the picture
+                raise MediaError(
+                    f"{self.source.name} was closed during the take",
+                    "what was recorded until then is kept",
+                )
             if frame.index == last_index:
                 self.duplicated += 1
             elif last_index >= 0 and frame.index > last_index + 1:

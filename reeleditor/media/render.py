@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from reeleditor.core.draft import Draft
-from reeleditor.core.errors import MediaError
+from reeleditor.core.errors import MediaError, ReelEditorError
 from reeleditor.core.presets import Preset, preset_named
 from reeleditor.core.progress import Progress
 from reeleditor.media.encoders import VIDEO_ENCODERS, pick_encoder
@@ -235,7 +235,6 @@ def export_draft(
     notices = tuple(n for n in (choice.notice,) if n)
     tmp = out.with_name(f".{out.name}.partial")
     try:
-        tmp.parent.mkdir(parents=True, exist_ok=True) if tmp.parent.exists() else None
         with open(tmp, "wb"):
             pass  # the output folder is writable, before any long work
     except OSError as exc:
@@ -289,10 +288,13 @@ def export_draft(
         os.replace(tmp, out)
         fsync_dir(out.absolute().parent)
         finished = True
-        poster = out.with_suffix(".jpg")
+        poster = out.with_suffix(".jpg")  # beside the video, as players and platforms look
         cover = shaper.cover if shaper.cover is not None else shaper.fallback_cover
         if cover is not None:
-            write_thumbnail(cover, poster, size=(draft.width, draft.height))
+            try:
+                write_thumbnail(cover, poster, size=(draft.width, draft.height))
+            except (ReelEditorError, OSError) as exc:  # the reel is written; say, don't fail
+                notices = (*notices, f"the poster {poster} was not written: {exc}")
         return ExportResult(
             out, poster, total, total / draft.fps, choice.name, chosen.name, notices
         )

@@ -79,41 +79,48 @@ def record_take(
     path.parent.mkdir(parents=True, exist_ok=True)
     marker = FileLock(path.with_name(path.name + MARKER_SUFFIX))
     marker.acquire()
-    recorder = SegmentRecorder(
-        source,
-        audio,
-        path,
-        width=draft.width,
-        height=draft.height,
-        fps=draft.fps,
-        max_seconds=limit,
-        **options,
-    )
+    added = False
+    recorder = None
     result = None
     try:
+        recorder = SegmentRecorder(
+            source,
+            audio,
+            path,
+            width=draft.width,
+            height=draft.height,
+            fps=draft.fps,
+            max_seconds=limit,
+            **options,
+        )
         recorder.start()
         while recorder.running:
             yield Progress("record", round(recorder.elapsed, 1), round(limit, 1), unit="s")
             recorder.wait(0.1)
     finally:
         # runs on normal end, on error, and on close() from a cancel
-        result = recorder.stop()
-        segment = None
-        if result.frames / result.fps >= MIN_SECONDS:
-            duration = result.duration
-            if result.error is not None:
-                duration = salvage(path).duration  # the disk filled: keep what is whole
-            segment = _add_segment(store, draft_id, media, duration)
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        marker.release()
-        with contextlib.suppress(OSError):
-            marker.path.unlink()
-        take = TakeResult(draft_id, segment, result)
+        try:
+            segment = None
+            if recorder is not None:
+                result = recorder.stop()
+                if result.frames / result.fps >= MIN_SECONDS:
+                    duration = result.duration
+                    if result.error is not None:
+                        duration = salvage(path).duration  # the disk filled: keep what is whole
+                    segment = _add_segment(store, draft_id, media, duration)
+                    added = True
+            if not added and (result is None or result.frames / result.fps < MIN_SECONDS):
+                with contextlib.suppress(OSError):
+                    path.unlink()  # nothing worth keeping was recorded
+                added = True  # nothing to recover either
+        finally:
+            marker.release()
+            if added:  # else the marker stays: the next start salvages the take
+                with contextlib.suppress(OSError):
+                    marker.path.unlink()
     if result.error is not None:
         raise result.error
-    return take
+    return TakeResult(draft_id, segment, result)
 
 
 def find_interrupted(store: DraftStore) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import tempfile
 from pathlib import Path
 
 from reeleditor.core.errors import StorageError
@@ -23,9 +24,12 @@ def fsync_dir(folder: Path) -> None:
 
 def write_temp(path: Path, data: bytes) -> Path:
     """Write `data` to a fsynced temp file beside `path` and return the temp path."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # a unique name: two threads saving the same file never share a temp file
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
+        if os.name != "nt":
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; a draft is as readable as any file
         try:
             view = memoryview(data)
             while view:
@@ -34,8 +38,9 @@ def write_temp(path: Path, data: bytes) -> Path:
         finally:
             os.close(fd)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if "tmp" in locals():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise storage_error(path, exc) from exc
     return tmp
 

@@ -31,14 +31,6 @@ BUNDLE_VERSION = 1
 _CHUNK = 1 << 20
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _bundle_members(store: DraftStore, draft_id: str) -> list[tuple[str, Path]]:
     folder = store.folder(draft_id)
     members = [(DRAFT_FILE, folder / DRAFT_FILE)]
@@ -51,28 +43,44 @@ def _bundle_members(store: DraftStore, draft_id: str) -> list[tuple[str, Path]]:
     return members
 
 
+def _copy_hashing(path: Path, zf: zipfile.ZipFile, name: str, method: int) -> dict:
+    """Copy one file into the zip and hash the very bytes copied (it may change meanwhile)."""
+    digest = hashlib.sha256()
+    size = 0
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = method
+    with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+        while block := src.read(_CHUNK):
+            digest.update(block)
+            dst.write(block)
+            size += len(block)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
 def export_bundle(store: DraftStore, draft_id: str, out: Path) -> Path:
-    """Write the draft to `out` as a bundle (atomically: a failed export leaves no file)."""
+    """Write the draft to `out` as a bundle (atomically: a failed export leaves no file).
+
+    The manifest describes the bytes that went into the zip, read once each, so an autosave
+    or a thumbnail refresh during the export cannot make the bundle disagree with itself.
+    """
     store.load(draft_id)  # refuse a draft that does not load
     out = Path(out)
     members = _bundle_members(store, draft_id)
-    manifest = {
-        "format": BUNDLE_FORMAT,
-        "version": BUNDLE_VERSION,
-        "draft_id": draft_id,
-        "files": {
-            name: {"sha256": _sha256_file(path), "size": path.stat().st_size}
-            for name, path in members
-        },
-    }
+    files = {}
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w") as zf:
-            zf.writestr(MANIFEST, json.dumps(manifest, indent=1), zipfile.ZIP_DEFLATED)
             for name, path in members:
                 # Video is already compressed; deflating it again only costs time.
                 method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
-                zf.write(path, name, method)
+                files[name] = _copy_hashing(path, zf, name, method)
+            manifest = {
+                "format": BUNDLE_FORMAT,
+                "version": BUNDLE_VERSION,
+                "draft_id": draft_id,
+                "files": files,
+            }
+            zf.writestr(MANIFEST, json.dumps(manifest, indent=1), zipfile.ZIP_DEFLATED)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, out)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,6 +111,9 @@ class DraftStore:
         self.root = Path(root)
         self._locks: dict[str, FileLock] = {}
         self._next_version: dict[str, int] = {}
+        # one store is shared by the GUI thread, the storage lane and a take's thread
+        self._thread_locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
 
     # -- paths ---------------------------------------------------------------------------
     def folder(self, draft_id: str) -> Path:
@@ -130,6 +134,10 @@ class DraftStore:
         return (self.folder(draft_id) / DRAFT_FILE).is_file()
 
     # -- locks ---------------------------------------------------------------------------
+    def _thread_lock(self, draft_id: str) -> threading.RLock:
+        with self._guard:
+            return self._thread_locks.setdefault(draft_id, threading.RLock())
+
     def lock(self, draft_id: str) -> None:
         """Hold the draft for this process until `release`; a second instance is refused."""
         if draft_id in self._locks:
@@ -146,6 +154,8 @@ class DraftStore:
                 "close it there first",
             )
         self._locks[draft_id] = lock
+        # another process may have saved versions since we last held it: count afresh
+        self._next_version.pop(draft_id, None)
         stale_temps = [*folder.glob(".*.tmp"), *(folder / HISTORY_DIR).glob(".*.tmp")]
         for stale in stale_temps:  # temp files of a save that was killed
             with contextlib.suppress(OSError):
@@ -155,6 +165,7 @@ class DraftStore:
         lock = self._locks.pop(draft_id, None)
         if lock:
             lock.release()
+        self._next_version.pop(draft_id, None)
 
     def close(self) -> None:
         for draft_id in list(self._locks):
@@ -162,14 +173,15 @@ class DraftStore:
 
     @contextlib.contextmanager
     def locked(self, draft_id: str):
-        """Hold the lock for a block, keeping it if it was already held."""
-        held = draft_id in self._locks
-        self.lock(draft_id)
-        try:
-            yield
-        finally:
-            if not held:
-                self.release(draft_id)
+        """Hold the lock for a block (other threads of this process wait their turn)."""
+        with self._thread_lock(draft_id):
+            held = draft_id in self._locks
+            self.lock(draft_id)
+            try:
+                yield
+            finally:
+                if not held:
+                    self.release(draft_id)
 
     # -- read ----------------------------------------------------------------------------
     def load(self, draft_id: str) -> Draft:
@@ -222,6 +234,7 @@ class DraftStore:
             updated=now,
             **fields,
         )
+        Draft.from_dict(draft.to_dict())  # refuse what the loader would refuse, up front
         staging = self.root / f".new-{draft.id}"
         try:
             (staging / MEDIA_DIR).mkdir(parents=True)

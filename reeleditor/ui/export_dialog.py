@@ -42,6 +42,7 @@ class ExportDialog(QDialog):
         self.store, self.draft, self.runner = store, draft, runner
         self.task = None
         self.result = None
+        self._close_after_cancel = False
         self.preset = QComboBox()
         for p in PRESETS.values():
             self.preset.addItem(f"{p.name.title()} — {p.description}", p.name)
@@ -120,6 +121,9 @@ class ExportDialog(QDialog):
 
     def _on_task_cancelled(self) -> None:
         self.task = None
+        if self._close_after_cancel:
+            super().reject()
+            return
         self.progress.setValue(0)
         self.status.setText("Export cancelled; no file was written.")
         self.export_button.setEnabled(True)
@@ -132,6 +136,7 @@ class ExportDialog(QDialog):
 
     def reject(self) -> None:
         if self.task is not None:
+            self._close_after_cancel = True
             self.task.cancel()
-            return  # closes itself once the cancel has cleaned up
+            return  # closes itself once the cancel has cleaned up (no partial file)
         super().reject()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from reeleditor.core import edits
+from reeleditor.core.errors import ReelEditorError
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.ui.session import DraftSession
 from reeleditor.ui.workers import TaskRunner
@@ -60,15 +61,19 @@ class GalleryActions(QObject):
         return self.session.draft is not None and self.session.draft.id == draft_id
 
     def rename(self, draft_id: str) -> None:
-        draft = self.session.draft if self._is_open(draft_id) else self.store.load(draft_id)
-        title = self.ask_title(draft.title)
-        if title is None:
-            return
-        if self._is_open(draft_id):
-            self.session.apply(lambda d, now: edits.set_title(d, title, now))
-        else:
-            with self.store.locked(draft_id):
-                self.store.save(edits.set_title(self.store.load(draft_id), title, time.time()))
+        try:
+            draft = self.session.draft if self._is_open(draft_id) else self.store.load(draft_id)
+            title = self.ask_title(draft.title)
+            if title is None:
+                return
+            if self._is_open(draft_id):
+                self.session.apply(lambda d, now: edits.set_title(d, title, now))
+            else:
+                with self.store.locked(draft_id):
+                    draft = self.store.load(draft_id)
+                    self.store.save(edits.set_title(draft, title, time.time()))
+        except ReelEditorError as exc:  # locked elsewhere, damaged since the last scan
+            self.window.show_error(str(exc))
         self.refresh()
 
     def duplicate(self, draft_id: str) -> None:
@@ -81,7 +86,11 @@ class GalleryActions(QObject):
         )
 
     def delete(self, draft_id: str) -> None:
-        if not self.confirm_delete(self.store.load(draft_id).title):
+        try:
+            title = self.store.load(draft_id).title
+        except ReelEditorError:
+            title = draft_id  # a damaged draft can still be deleted, by its id
+        if not self.confirm_delete(title):
             return
         if self._is_open(draft_id):
             self.session.close()

@@ -234,6 +234,10 @@ class MainWindow(QMainWindow):
             self.feed_panel.refresh()
 
     def _on_thumbs_tick(self) -> None:
+        if self.pipeline.look_problem:
+            self.statusBar().showMessage(
+                f"{self.pipeline.look_problem}: the preview shows the picture without it", 5000
+            )
         frame = self.source.latest() if self.source is not None else None
         if frame is not None and self.tabs.currentWidget() is self.looks_panel:
             self.looks_panel.set_source_frame(frame.image)
@@ -334,12 +338,22 @@ class MainWindow(QMainWindow):
 
     def _on_recorder_changed(self, recording: bool) -> None:
         self.record_panel.set_recording(recording)
-        for act in (self.new_action, self.export_action, self.undo_action, self.redo_action):
-            act.setEnabled(not recording and (act not in (self.undo_action, self.redo_action)))
-        self.drafts_panel.setEnabled(not recording)
+        # what would change the segments, the camera or the draft under a take waits for it
+        for act in (
+            self.new_action,
+            self.export_action,
+            self.publish_action,
+            self.settings_action,
+            self.delete_last_action,
+            self.undo_action,
+            self.redo_action,
+        ):
+            act.setEnabled(not recording)
+        for panel in (self.drafts_panel, self.editor_panel):
+            panel.setEnabled(not recording)
         if not recording:
-            self.session.undo_available.emit(bool(self.session._undo))
-            self.session.redo_available.emit(bool(self.session._redo))
+            self.undo_action.setEnabled(self.session.can_undo)
+            self.redo_action.setEnabled(self.session.can_redo)
             self._show_lengths(0.0)
 
     def _on_recorder_elapsed(self, seconds: float) -> None:
@@ -374,7 +388,10 @@ class MainWindow(QMainWindow):
 
     def _on_playback_tick(self) -> None:
         if self.player is not None and (self.player.finished or self.player.error):
+            error = self.player.error
             self.stop_playback()
+            if error is not None:
+                self.show_error(str(error))
 
     def _on_playback_failed(self, message: str) -> None:
         self.stop_playback()
@@ -446,6 +463,8 @@ class MainWindow(QMainWindow):
         self.export_dialog.open()
 
     def publish_current(self) -> None:
+        if self.recorder.recording:
+            return
         draft = self.session.draft
         if draft is None or not draft.segments:
             self.show_error("record something first: there is nothing to publish yet")

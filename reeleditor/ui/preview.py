@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reeleditor.core.draft import Look
+from reeleditor.core.errors import MediaError
 from reeleditor.media.conform import conform
 from reeleditor.media.looks import compile_look
 
@@ -37,6 +38,7 @@ class PreviewPipeline:
         self._changed = threading.Event()
         self._thread: threading.Thread | None = None
         self.frame_times: deque[float] = deque(maxlen=120)
+        self.look_problem = ""  # set when the draft's look cannot be compiled
 
     def start(self) -> None:
         if self._thread is None:
@@ -58,6 +60,7 @@ class PreviewPipeline:
 
     def set_look(self, look: Look) -> None:
         self._look = look
+        self.look_problem = ""
 
     def latest(self) -> tuple[int, np.ndarray] | None:
         """(serial, BGR image at preview size) of the newest processed frame."""
@@ -88,7 +91,11 @@ class PreviewPipeline:
                 small = small.copy()
             if self.mirror:
                 cv2.flip(small, 1, dst=small)  # on screen only: the recording is never mirrored
-            look = compile_look(self._look, w, h)
+            try:
+                look = compile_look(self._look, w, h)
+            except MediaError as exc:  # a look this build does not know: show it plain
+                self.look_problem = str(exc)
+                look = compile_look(Look(), w, h)
             if not look.is_identity:
                 small = look.apply(small, index=frame.index, out=small)
             self._serial += 1

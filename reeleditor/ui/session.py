@@ -35,6 +35,8 @@ class DraftSession(QObject):
         self._saved: Draft | None = None
         self._saving: Draft | None = None
         self._paused = False
+        self._seq = 0
+        self._ids_at_pause: set[str] = set()
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._timer.timeout.connect(self._save_now)
 
@@ -95,6 +97,14 @@ class DraftSession(QObject):
             self.changed.emit(fresh)
             self.save_state.emit("saved")
 
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
     def undo(self) -> None:
         if self._undo and self.draft is not None:
             self._redo.append(self.draft)
@@ -125,6 +135,7 @@ class DraftSession(QObject):
         """While a take writes the draft on disk, edits wait in memory."""
         self.flush()
         self._paused = True
+        self._ids_at_pause = {s.id for s in self.draft.segments} if self.draft else set()
 
     def resume_autosave(self) -> None:
         self._paused = False
@@ -132,11 +143,15 @@ class DraftSession(QObject):
             self._timer.start()
 
     def adopt_new_segments(self) -> list:
-        """Append segments a take added on disk (kept across edits made meanwhile)."""
+        """Append the segments a take added on disk (kept across edits made meanwhile).
+
+        Only segments that were not in the draft when the take began count: one the user
+        deleted during the take stays deleted.
+        """
         if self.draft is None:
             return []
         on_disk = self.store.load(self.draft.id)
-        known = {s.id for s in self.draft.segments}
+        known = {s.id for s in self.draft.segments} | self._ids_at_pause
         new = [s for s in on_disk.segments if s.id not in known]
         if new:
             if self._saved is not None and self.draft == self._saved:
@@ -152,10 +167,20 @@ class DraftSession(QObject):
                 self._timer.start()  # a save is running: save again when it is done
             return
         draft = self._saving = self.draft
+        self._seq += 1
+        seq = self._seq
         self.save_state.emit("saving")
+
+        def save():
+            # checked under the draft's lock, which flush()'s save takes too: an older
+            # version can never land after a newer one
+            with self.store.locked(draft.id):
+                if seq == self._seq:
+                    self.store.save(draft)
+
         self.runner.start(
             "save",
-            lambda: self.store.save(draft),
+            save,
             storage=True,
             on_finished=lambda _r, d=draft: self._on_saved(d),
             on_failed=self._on_save_failed,
@@ -174,10 +199,12 @@ class DraftSession(QObject):
         self._timer.start(5000)  # keep trying; the edit stays in memory meanwhile
 
     def flush(self) -> None:
-        """Save now and wait (used on close); the GUI blocks only for this last save."""
+        """Save now (closing, exporting, publishing): a queued older save is superseded."""
         self._timer.stop()
-        self.runner.storage_lane.waitForDone(10000)
+        if self._paused:
+            return  # a take is writing the draft; its segment is merged when it ends
+        self._seq += 1  # any save still queued on the storage lane becomes a no-op
         if self.dirty:
-            self.store.save(self.draft)
+            self.store.save(self.draft)  # a small JSON write; store.save is thread-safe
             self._saved = self.draft
             self.save_state.emit("saved")

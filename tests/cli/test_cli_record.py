@@ -93,3 +93,22 @@ def test_doctor_reports_encoders_folders_and_disk():
     assert report["cameras"] == []  # this machine has none
     text = run_cli("doctor")
     assert "the test pattern stands in" in text.stdout
+
+
+def test_bad_sizes_and_rates_leave_no_empty_draft():
+    for args, words in (
+        (["--width", "1081", "--height", "1921"], "must be even"),
+        (["--fps", "0"], "--fps 0 is outside 1..120"),
+        (["--filter", "bogus"], "no look named 'bogus'"),
+        (["--strength", "300", "--filter", "warm"], "outside 0..100"),
+    ):
+        result = run_cli("record", "--source", "testpattern", "--seconds", "1", *args)
+        assert result.returncode == 1 and words in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert DraftStore(AppPaths.from_env().drafts).scan() == ([], [])
+
+
+def test_serve_on_an_impossible_port_is_one_line():
+    result = run_cli("serve", "--port", "99999")
+    assert result.returncode == 1 and "cannot listen" in result.stderr
+    assert "Traceback" not in result.stderr

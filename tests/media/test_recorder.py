@@ -236,3 +236,18 @@ def test_salvage_cuts_a_torn_file_back_to_whole_fragments(tmp_path):
     os.truncate(header_only, 100)
     with pytest.raises(MediaError, match="no complete fragment"):
         salvage(header_only)
+
+
+def test_a_source_closed_during_a_take_ends_it_with_a_clear_error(tmp_path):
+    source = TestPatternSource(W, H, FPS).open()
+    recorder = SegmentRecorder(
+        source, source.audio, tmp_path / "s.mp4", width=W, height=H, fps=FPS, max_seconds=10
+    )
+    recorder.start()
+    time.sleep(0.5)
+    source.close()
+    assert recorder.wait(5)
+    result = recorder.stop()
+    assert result.error is not None and "closed during the take" in str(result.error)
+    assert result.frames < 10 * FPS  # it did not run on with a frozen picture
+    assert source.open().is_open is False  # a closed source stays closed

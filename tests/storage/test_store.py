@@ -176,3 +176,39 @@ def test_bad_ids_are_refused(store):
     for bad in ("../x", "", "a/b", "..", "x" * 100):
         with pytest.raises(DraftNotFound):
             store.load(bad)
+
+
+def test_threads_saving_one_draft_never_clash(store):
+    import threading
+
+    draft = store.create("busy")
+    store.lock(draft.id)
+    errors = []
+
+    def hammer(tag):
+        for n in range(60):
+            try:
+                store.save(draft.with_changes(title=f"{tag}{n}"))
+            except Exception as exc:  # collected: the assertion below names them
+                errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.history(draft.id)) == HISTORY_LIMIT
+    assert store.load(draft.id).title in ("a59", "b59")
+
+
+def test_history_counts_versions_another_process_saved(reel_home):
+    root = AppPaths.from_env().ensure().drafts
+    gui, cli = DraftStore(root), DraftStore(root)
+    draft = gui.create("v1")
+    gui.save(draft.with_changes(title="gui-1"))
+    gui.release(draft.id)
+    cli.save(draft.with_changes(title="cli"))
+    gui.save(draft.with_changes(title="gui-2"))
+    titles = [gui.load_version(draft.id, e.version).title for e in gui.history(draft.id)]
+    assert titles == ["gui-2", "cli", "gui-1", "v1"]

@@ -49,3 +49,23 @@ def test_segment_bar_shows_lengths(qtbot):
     assert panel.elapsed_label.text() == "6.5 s of 90 s"
     assert panel.bar.lengths == [2.0, 3.5] and panel.bar.recording == 1.0
     panel.bar.grab()  # paints without error
+
+
+def test_preview_survives_a_look_it_does_not_know(qtbot):
+    from reeleditor.core.draft import Look
+    from reeleditor.media.sources.testpattern import TestPatternSource
+    from reeleditor.ui.preview import PreviewPipeline
+
+    source = TestPatternSource(180, 320, 30).open()
+    pipeline = PreviewPipeline(size=(90, 160))
+    pipeline.set_source(source)
+    pipeline.set_look(Look("from-a-newer-version"))
+    pipeline.start()
+    try:
+        qtbot.waitUntil(
+            lambda: pipeline.latest() is not None and pipeline.latest()[0] > 5, timeout=5000
+        )
+        assert "from-a-newer-version" in pipeline.look_problem
+    finally:
+        pipeline.stop()
+        source.close()

@@ -114,3 +114,36 @@ def test_runner_turns_yields_into_signals_and_cancels(qtbot, runner):
     with qtbot.waitSignal(runner.error, timeout=3000):
         runner.start("broken", broken)
     assert errors == [("broken", "broken failed: ValueError: boom")]
+
+
+def test_a_take_adds_only_its_segment_and_keeps_deletions_made_meanwhile(qtbot, store, runner):
+    from reeleditor.core.draft import Segment
+
+    draft = store.create(
+        "take", segments=(Segment("media/a.mp4", 1.0, "a"), Segment("media/b.mp4", 1.0, "b"))
+    )
+    store.release(draft.id)
+    session = DraftSession(store, runner)
+    session.open(draft.id)
+    session.pause_autosave()
+    session.apply(edits.remove_last_segment)  # the creator deletes "b" during the take
+    with store.locked(draft.id):  # what the take does on its thread
+        on_disk = store.load(draft.id)
+        store.save(
+            on_disk.with_changes(segments=(*on_disk.segments, Segment("media/t.mp4", 2.0, "take")))
+        )
+    session.adopt_new_segments()
+    session.resume_autosave()
+    assert [s.id for s in session.draft.segments] == ["a", "take"]
+    session.flush()
+    assert [s.id for s in store.load(draft.id).segments] == ["a", "take"]
+    session.close()
+
+
+def test_flush_supersedes_a_queued_older_save(qtbot, session, store):
+    session.apply(lambda d, now: edits.set_title(d, "older", now))
+    session._save_now()  # queued on the storage lane
+    session.apply(lambda d, now: edits.set_title(d, "newer", now))
+    session.flush()
+    session.runner.storage_lane.waitForDone(5000)
+    assert store.load(session.draft.id).title == "newer"

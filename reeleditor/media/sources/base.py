@@ -40,6 +40,8 @@ class CaptureSource(ABC):
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._life = threading.Lock()  # open() and close() from different threads
+        self._closed = False
         self._count = 0
 
     # -- to implement ---------------------------------------------------------------------
@@ -55,17 +57,20 @@ class CaptureSource(ABC):
 
     # -- public ----------------------------------------------------------------------------
     def open(self) -> CaptureSource:
-        if self._thread is not None:
+        """Start delivering; a source closed before (or while) opening stays closed."""
+        with self._life:
+            if self._thread is not None or self._closed:
+                return self
+            self._open()
+            self._thread = threading.Thread(
+                target=self._run, name=f"capture-{self.name}", daemon=True
+            )
+            self._thread.start()
             return self
-        self._open()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"capture-{self.name}", daemon=True)
-        self._thread.start()
-        return self
 
     @property
     def is_open(self) -> bool:
-        return self._thread is not None
+        return self._thread is not None and not self._closed
 
     def latest(self) -> Frame | None:
         """The newest frame, without waiting (None before the first one)."""
@@ -85,13 +90,15 @@ class CaptureSource(ABC):
             return self._latest
 
     def close(self) -> None:
+        self._closed = True
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._close()
+        with self._life:  # waits for an open() in progress, which then sees _closed
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+                self._thread = None
+            self._close()
 
     def __enter__(self) -> CaptureSource:
         return self.open()

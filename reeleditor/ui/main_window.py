@@ -31,6 +31,7 @@ from reeleditor.ui.preview import CameraView, PreviewPipeline
 from reeleditor.ui.record_panel import RecordPanel
 from reeleditor.ui.recording import RecordingController
 from reeleditor.ui.session import DraftSession
+from reeleditor.ui.theme import icon
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
 from reeleditor.ui.workers import TaskRunner
 
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = QToolBar("Main")
         bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
 
         def action(text, slot, shortcut=None, enabled=True):
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self.export_action = action("Export…", self.export_current, "Ctrl+E")
         self.publish_action = action("Publish", self.publish_current, "Ctrl+U")
         self.settings_action = action("Settings…", self.open_settings, QKeySequence.Preferences)
+        self.history_action = action("History…", self.open_history, "Ctrl+H")
         self.record_action = action("Record", self.record_panel.toggle, Qt.Key_Space)
         self.delete_last_action = action("Delete last segment", self.delete_last, Qt.Key_Backspace)
         self.mirror_action = action("Mirror preview", self._on_mirror_toggled)
@@ -152,12 +155,30 @@ class MainWindow(QMainWindow):
         self.fps_action.setChecked(self.view.show_fps)
         self.fill_action = action("Fill preview", self._on_fill_toggled)
         self.fill_action.setCheckable(True)
+        for act, name in (
+            (self.new_action, "camera"),
+            (self.undo_action, "undo"),
+            (self.redo_action, "redo"),
+            (self.export_action, "export"),
+            (self.publish_action, "upload"),
+            (self.history_action, "folder"),
+            (self.settings_action, "settings"),
+            (self.delete_last_action, "delete-last"),
+        ):
+            act.setIcon(icon(name))
+        self.tabs.setTabIcon(0, icon("look"))
+        self.tabs.setTabIcon(1, icon("music"))
+        self.tabs.setTabIcon(3, icon("upload"))
+        self.record_panel.record_button.setIcon(icon("record"))
+        self.record_panel.delete_button.setIcon(icon("delete-last"))
+        self.editor_panel.play_button.setIcon(icon("play"))
         for act in (
             self.new_action,
             self.undo_action,
             self.redo_action,
             self.export_action,
             self.publish_action,
+            self.history_action,
             self.mirror_action,
             self.fill_action,
             self.fps_action,
@@ -343,6 +364,7 @@ class MainWindow(QMainWindow):
             self.new_action,
             self.export_action,
             self.publish_action,
+            self.history_action,
             self.settings_action,
             self.delete_last_action,
             self.undo_action,
@@ -461,6 +483,15 @@ class MainWindow(QMainWindow):
             self.store, draft, self.runner, Path.home(), self.settings.export_preset, self
         )
         self.export_dialog.open()
+
+    def open_history(self) -> None:
+        from reeleditor.ui.history_dialog import HistoryDialog
+
+        if self.session.draft is None or self.recorder.recording:
+            return
+        self.session.flush()
+        self.history_dialog = HistoryDialog(self.session, self)
+        self.history_dialog.open()
 
     def publish_current(self) -> None:
         if self.recorder.recording:

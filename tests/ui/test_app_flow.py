@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from reeleditor.app import create_main_window
+from reeleditor.core.draft import MusicCue
 from reeleditor.core.settings import Settings
 from reeleditor.storage.paths import AppPaths
 from reeleditor.storage.settings import save_settings
@@ -155,4 +156,22 @@ def test_killed_mid_recording_offers_recovery_with_the_segment(qtbot, small_sett
     draft = window.store.load(draft_id)
     assert len(draft.segments) == 1 and 1.0 < draft.segments[0].duration < 3.0
     assert window.session.draft.id == draft_id  # carried on where the creator was
+    _close(window, sentinel)
+
+
+def test_play_reel_with_music_then_back_to_the_camera(qtbot, small_settings):
+    window, sentinel = _window(qtbot)
+    _record(qtbot, window, 0.6)
+    window.session.apply(
+        lambda d, now: d.with_changes(music=MusicCue("library:calm-waves", start=3.0),
+                                      updated=now))
+    played = []
+    window.music.play = lambda draft, track, reel_time: played.append((track.name, reel_time))
+    window.tabs.setCurrentWidget(window.editor_panel)
+    window.editor_panel.play_button.click()
+    assert window.player is not None and window.pipeline._source is window.player
+    assert played == [("calm-waves.m4a", 0.0)]
+    qtbot.waitUntil(lambda: window.player is None, timeout=10000)  # it ends by itself
+    assert window.pipeline._source is window.source
+    assert not window.editor_panel.play_button.isChecked()
     _close(window, sentinel)

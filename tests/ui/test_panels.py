@@ -84,3 +84,43 @@ def test_export_dialog_writes_and_cancels(qtbot, recorded_session, runner, tmp_p
     else:  # the machine was quicker than the click: then the file is whole
         assert "Saved" in dialog.status.text() and out2.stat().st_size > 1000
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_history_dialog_restores_an_earlier_version_undoably(qtbot, recorded_session):
+    from reeleditor.core import edits
+    from reeleditor.ui.history_dialog import HistoryDialog
+
+    session = recorded_session
+    session.apply(lambda d, now: edits.set_title(d, "second title", now))
+    session.flush()
+    dialog = HistoryDialog(session)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() >= 2 and "second title" in dialog.list.item(0).text()
+    dialog.list.setCurrentRow(1)  # the version before the rename
+    dialog.restore_button.click()
+    assert session.draft.title == "recorded" and len(session.draft.segments) == 2
+    session.undo()
+    assert session.draft.title == "second title"
+
+
+def test_reel_playback_shows_the_composed_reel_then_returns_to_the_camera(
+    qtbot, store, recorded_session
+):
+    from reeleditor.media.playback import ReelPlayer
+
+    draft = recorded_session.draft
+    player = ReelPlayer(store, draft).open()
+    try:
+        frames = []
+        last = -1
+        while not player.finished and len(frames) < 100:
+            frame = player.wait_frame(last, timeout=2)
+            if frame is None:
+                break
+            frames.append(frame)
+            last = frame.index
+        assert len(frames) >= 20  # most of the 27 frames (the view takes the latest)
+        assert frames[0].image.shape == (320, 180, 3)
+        assert player.position > 0.5
+    finally:
+        player.close()

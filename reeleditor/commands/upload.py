@@ -15,7 +15,6 @@ from reeleditor.upload.errors import RetryPolicy, SourceFileError
 from reeleditor.upload.queue import UploadEntry, UploadQueue
 from reeleditor.upload.transfer import MiB, Uploader
 
-EXPORT_NAME = "reel.mp4"
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)i?[bB]?\s*$")
 FILETYPES = {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
 
@@ -74,22 +73,10 @@ def _uploader(ctx, args, token: str | None) -> Uploader:
 
 def _draft_export(ctx, draft_id: str) -> tuple[Path, str]:
     """The draft's exported MP4, exporting it first when missing or older than the draft."""
+    from reeleditor.media.render import ensure_export
+
     draft = ctx.store.load(draft_id)
-    folder = ctx.store.folder(draft_id)
-    out = folder / "export" / EXPORT_NAME
-    recipe = folder / "draft.json"
-    if out.is_file() and out.stat().st_mtime >= recipe.stat().st_mtime:
-        return out, draft.title
-    try:
-        from reeleditor.media.render import export_draft
-    except ImportError:
-        raise UploadError(
-            f"draft {draft_id} has no export yet and this build cannot export it",
-            f"run 'reeleditor export {draft_id} -o OUT.mp4' and upload that file",
-        ) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ctx.warn(f"exporting draft {draft_id} first")
-    drive(export_draft(ctx.store, draft, out, preset=ctx.settings.export_preset), ctx.stderr)
+    out = drive(ensure_export(ctx.store, draft, ctx.settings.export_preset), ctx.stderr)
     return out, draft.title
 
 

@@ -316,3 +316,15 @@ def export_draft(
         if not finished:
             with contextlib.suppress(OSError):
                 tmp.unlink()  # a cancelled or failed export leaves no partial file
+
+
+def ensure_export(store, draft: Draft, preset: str = "standard") -> Generator[Progress, None, Path]:
+    """The draft's own export (drafts/<id>/export/reel.mp4), made again if the draft changed."""
+    folder = store.folder(draft.id)
+    out = folder / "export" / "reel.mp4"
+    recipe = folder / "draft.json"
+    if out.is_file() and out.stat().st_mtime >= recipe.stat().st_mtime:
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    yield from export_draft(store, draft, out, preset)
+    return out

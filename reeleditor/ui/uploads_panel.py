@@ -25,8 +25,6 @@ from reeleditor.upload.queue import UploadQueue
 from reeleditor.upload.transfer import Uploader
 from reeleditor.upload.worker import UploadWorker
 
-EXPORT_NAME = "reel.mp4"
-
 
 class UploadController(QObject):
     """Owns the upload worker thread; its callbacks become queued signals here."""
@@ -91,14 +89,9 @@ class UploadController(QObject):
         self.ensure_local_cloud()
 
         def work():
-            from reeleditor.media.render import export_draft
+            from reeleditor.media.render import ensure_export
 
-            folder = store.folder(draft.id)
-            out = folder / "export" / EXPORT_NAME
-            recipe = folder / "draft.json"
-            if not out.is_file() or out.stat().st_mtime < recipe.stat().st_mtime:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                yield from export_draft(store, draft, out, settings.export_preset)
+            out = yield from ensure_export(store, draft, settings.export_preset)
             digest = yield from file_sha256(out)
             entry = queue.find_unfinished(out, settings.endpoint)
             if entry is None or entry.sha256 != digest:

@@ -10,14 +10,6 @@ from PySide6.QtGui import QImage
 from reeleditor.core.draft import Look
 from reeleditor.ui.looks_panel import LooksPanel
 from reeleditor.ui.session import DraftSession
-from reeleditor.ui.workers import TaskRunner
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.shutdown()
 
 
 @pytest.fixture

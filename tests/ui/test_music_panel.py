@@ -13,16 +13,8 @@ from reeleditor.media.music import library
 from reeleditor.ui.music_panel import MusicPanel
 from reeleditor.ui.session import DraftSession
 from reeleditor.ui.waveform import WaveformWidget
-from reeleditor.ui.workers import TaskRunner
 
 REEL_SECONDS = 8.0
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.shutdown()
 
 
 @pytest.fixture

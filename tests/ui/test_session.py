@@ -8,14 +8,6 @@ from reeleditor.core import edits
 from reeleditor.core.draft import Look
 from reeleditor.core.progress import Progress
 from reeleditor.ui.session import DraftSession
-from reeleditor.ui.workers import TaskRunner
-
-
-@pytest.fixture
-def runner(qtbot):
-    runner = TaskRunner()
-    yield runner
-    runner.shutdown()
 
 
 @pytest.fixture

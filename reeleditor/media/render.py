@@ -8,13 +8,18 @@ to BGR once (cv2, the cheapest conversion measured) and back once.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import logging
 import os
 import queue
 import threading
+import time
+import uuid
 from collections import deque
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,7 +38,14 @@ from reeleditor.media.soundtrack import build_soundtrack
 from reeleditor.media.thumbnails import BLACK_LEVEL, write_thumbnail
 from reeleditor.media.timeline import Clip, plan
 from reeleditor.media.verify import verify_export
-from reeleditor.storage.atomic import fsync_dir, storage_error
+from reeleditor.storage.atomic import atomic_write, fsync_dir, storage_error
+from reeleditor.storage.locks import FileLock
+
+log = logging.getLogger(__name__)
+
+# Bump when the same recipe and preset would give other pixels or sound (a new look
+# table, another mix, an encoder setting): every stored export is then made again.
+RENDERER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -233,7 +245,7 @@ def export_draft(
     total = sum(c.frames for c in clips)
     choice = pick_encoder(encoders)
     notices = tuple(n for n in (choice.notice,) if n)
-    tmp = out.with_name(f".{out.name}.partial")
+    tmp = partial_path(out)
     try:
         with open(tmp, "wb"):
             pass  # the output folder is writable, before any long work
@@ -311,20 +323,136 @@ def export_draft(
             decoder.join(timeout=5)
         pool.shutdown(wait=True, cancel_futures=True)
         if container is not None:
-            with contextlib.suppress(Exception):
+            try:
                 container.close()
+            except Exception:  # already failing or cancelled: the first error is the one told
+                log.warning("closing the half-written %s failed", tmp, exc_info=True)
         if not finished:
             with contextlib.suppress(OSError):
                 tmp.unlink()  # a cancelled or failed export leaves no partial file
 
 
+def partial_path(out: Path) -> Path:
+    """A temp name beside `out` that no other export, in this process or another, uses."""
+    return out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+
+
+# -- the draft's own export, made once per recipe --------------------------------------------
+# Fields that never change a picture or a sample: a rename or a save does not re-export.
+_VOLATILE = ("id", "title", "created", "updated", "max_duration")
+_WAIT_S = 0.25  # how often a wait for another process's export looks again
+_export_locks: dict[Path, threading.Lock] = {}
+_export_locks_guard = threading.Lock()
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """Size and mtime of a file the recipe points at: a file replaced under its name counts."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def recipe_fingerprint(store, draft: Draft, preset: str) -> str:
+    """sha256 of what decides the export's pixels and sound: recipe, media, preset, renderer."""
+    from reeleditor.media.music import resolve_track
+
+    recipe = draft.to_dict()
+    for key in _VOLATILE:
+        recipe.pop(key, None)
+    for segment in recipe["segments"]:
+        segment.pop("id", None)
+    music = None
+    if draft.music is not None:
+        try:
+            music = _stamp(resolve_track(draft.music.track))
+        except ReelEditorError:
+            music = None  # the export itself will say the track is missing
+    payload = {
+        "recipe": recipe,
+        "media": [_stamp(store.media_path(draft, s)) for s in draft.segments],
+        "music": music,
+        "preset": asdict(preset_named(preset)),
+        "renderer": RENDERER_VERSION,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _sidecar(out: Path) -> Path:
+    return out.with_suffix(".json")
+
+
+def _reusable(out: Path, fingerprint: str) -> bool:
+    """True when `out` is the export the sidecar describes, made from this fingerprint."""
+    try:
+        meta = json.loads(_sidecar(out).read_text())
+        return meta.get("fingerprint") == fingerprint and out.stat().st_size == meta.get("size")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _thread_lock(out: Path) -> threading.Lock:
+    with _export_locks_guard:
+        return _export_locks.setdefault(out.absolute(), threading.Lock())
+
+
+def _wait_for(thread_lock: threading.Lock, file_lock: FileLock) -> Generator[Progress, None, None]:
+    # threads of this process wait on the lock itself; another process's export can only be
+    # looked at again (a blocking flock could not be cancelled)
+    while not thread_lock.acquire(timeout=_WAIT_S):
+        yield Progress("wait", 0, None, "for the export already under way")
+    try:
+        while not file_lock.acquire():
+            yield Progress("wait", 0, None, "for the export another reeleditor is making")
+            time.sleep(_WAIT_S)
+    except BaseException:
+        thread_lock.release()
+        raise
+
+
 def ensure_export(store, draft: Draft, preset: str = "standard") -> Generator[Progress, None, Path]:
-    """The draft's own export (drafts/<id>/export/reel.mp4), made again if the draft changed."""
-    folder = store.folder(draft.id)
-    out = folder / "export" / "reel.mp4"
-    recipe = folder / "draft.json"
-    if out.is_file() and out.stat().st_mtime >= recipe.stat().st_mtime:
+    """The draft's own export (drafts/<id>/export/reel.mp4), made only when none of this
+    recipe and preset exists.
+
+    reel.json beside it holds the fingerprint (`recipe_fingerprint`) it was made from. One
+    export per draft runs at a time, across threads and processes: a second caller waits,
+    then finds the first one's file and returns it without encoding.
+    """
+    out = store.folder(draft.id) / "export" / "reel.mp4"
+    fingerprint = recipe_fingerprint(store, draft, preset)
+    if _reusable(out, fingerprint):
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    yield from export_draft(store, draft, out, preset)
-    return out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(out.parent, exc) from exc
+    thread_lock = _thread_lock(out)
+    file_lock = FileLock(out.parent / ".export.lock")
+    yield from _wait_for(thread_lock, file_lock)
+    try:
+        if _reusable(out, fingerprint):  # the export we waited for was this very one
+            return out
+        for stale in out.parent.glob(f".{out.name}.*.partial"):  # of a killed export
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            _sidecar(out).unlink()  # never a sidecar that vouches for a file being replaced
+        result = yield from export_draft(store, draft, out, preset)
+        meta = {
+            "fingerprint": fingerprint,
+            "preset": result.preset,
+            "renderer": RENDERER_VERSION,
+            "encoder": result.encoder,
+            "frames": result.frames,
+            "size": out.stat().st_size,
+        }
+        try:
+            atomic_write(_sidecar(out), json.dumps(meta, indent=1).encode())
+        except OSError as exc:
+            raise storage_error(_sidecar(out), exc) from exc
+        return out
+    finally:
+        file_lock.release()
+        thread_lock.release()

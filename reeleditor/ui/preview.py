@@ -1,106 +1,21 @@
-"""The live preview: a thread shrinks, mirrors and grades the newest frame; the view paints.
+"""The live preview's view: paints the newest frame the media pipeline has graded.
 
 The GUI thread only wraps a ready BGR array in a QImage and paints it; resizing and the
-look run on the preview thread, on a frame already cut down to the preview size.
+look run on the pipeline's thread (`media/preview.py`), at the preview size.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from reeleditor.core.draft import Look
-from reeleditor.core.errors import MediaError
-from reeleditor.media.conform import conform
-from reeleditor.media.looks import compile_look
+from reeleditor.media.preview import PREVIEW_SIZE, PreviewPipeline
 
-PREVIEW_SIZE = (540, 960)  # a quarter of 1080x1920: sharp on screen, cheap to grade
-
-
-class PreviewPipeline:
-    """Follows a frame provider (a capture source or a player) on its own thread."""
-
-    def __init__(self, size: tuple[int, int] = PREVIEW_SIZE) -> None:
-        self.size = size
-        self.mirror = True
-        self._look = Look()
-        self._source = None
-        self._latest: tuple[int, np.ndarray] | None = None
-        self._serial = 0
-        self._stop = threading.Event()
-        self._changed = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.frame_times: deque[float] = deque(maxlen=120)
-        self.look_problem = ""  # set when the draft's look cannot be compiled
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="preview", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._changed.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def set_source(self, source) -> None:
-        """Anything with `wait_frame(after, timeout)` and `latest()` (None for nothing)."""
-        self._source = source
-        self._changed.set()
-
-    def set_look(self, look: Look) -> None:
-        self._look = look
-        self.look_problem = ""
-
-    def latest(self) -> tuple[int, np.ndarray] | None:
-        """(serial, BGR image at preview size) of the newest processed frame."""
-        return self._latest
-
-    def _run(self) -> None:
-        last_index = -1
-        current = None
-        while not self._stop.is_set():
-            source = self._source
-            if source is not current:
-                current, last_index = source, -1
-            if source is None:
-                self._changed.wait(0.1)
-                self._changed.clear()
-                continue
-            try:
-                frame = source.wait_frame(last_index, timeout=0.1)
-            except Exception:
-                frame = None  # the source reports its own error; the view keeps its picture
-                self._stop.wait(0.1)
-            if frame is None:
-                continue
-            last_index = frame.index
-            w, h = self.size
-            small = conform(frame.image, w, h)
-            if small is frame.image:
-                small = small.copy()
-            if self.mirror:
-                cv2.flip(small, 1, dst=small)  # on screen only: the recording is never mirrored
-            try:
-                look = compile_look(self._look, w, h)
-            except MediaError as exc:  # a look this build does not know: show it plain
-                self.look_problem = str(exc)
-                look = compile_look(Look(), w, h)
-            if not look.is_identity:
-                small = look.apply(small, index=frame.index, out=small)
-            self._serial += 1
-            self._latest = (self._serial, small)
-            self.frame_times.append(time.monotonic())
+__all__ = ["PREVIEW_SIZE", "CameraView", "PreviewPipeline"]  # the pipeline, for old callers
 
 
 class CameraView(QWidget):

@@ -10,6 +10,7 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from reeleditor.core.draft import Look, MusicCue, Segment
@@ -74,6 +75,19 @@ def main() -> None:
             save_times.append(t2 - t1)
             load_times.append(t3 - t2)
         store.close()
+    encode_cold, encode_warm = [], []
+    for n in range(args.runs):
+        # cold: 200 segments never encoded before (a freshly loaded draft); warm: an edit
+        # that leaves the segments as they were (what almost every autosave is)
+        fresh = draft.with_changes(
+            segments=tuple(replace(s, id=f"c{n:04d}{i:05d}") for i, s in enumerate(segments))
+        )
+        t0 = time.perf_counter()
+        encode_draft(fresh)
+        t1 = time.perf_counter()
+        encode_draft(fresh.with_changes(updated=float(n)))
+        encode_warm.append(time.perf_counter() - t1)
+        encode_cold.append(t1 - t0)
     bare = statistics.median(bare_times) * 1000
     save = statistics.median(save_times) * 1000
     load = statistics.median(load_times) * 1000
@@ -86,6 +100,9 @@ def main() -> None:
         f"(vs write + folder fsync {save / bare_dir:.2f}x)"
     )
     print(f"DraftStore.load (read, parse, migrate, validate): {load:.3f} ms")
+    cold = statistics.median(encode_cold) * 1000
+    warm = statistics.median(encode_warm) * 1000
+    print(f"encode_draft: {cold:.3f} ms new segments, {warm:.3f} ms segments unchanged")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -86,22 +87,40 @@ def write_history_copy(dest: Path, data: bytes) -> None:
     os.replace(tmp, dest)
 
 
+_JSON_CACHE_LIMIT = 8192  # entries; a draft holds hundreds of segments, not thousands
+_json_cache: dict[int, tuple[weakref.ref, str]] = {}
+
+
 def _segment_json(segment: Segment) -> str:
-    # Segments are frozen and mostly unchanged between autosaves: encode each one once.
-    cached = segment.__dict__.get("_json")
-    if cached is None:
-        cached = json.dumps(segment.to_dict(), ensure_ascii=False)
-        object.__setattr__(segment, "_json", cached)
-    return cached
+    """One segment's JSON, encoded once: segments are mostly unchanged between autosaves.
+
+    The cache sits beside the frozen segment, never on it: keyed by identity, with a weak
+    reference that tells a live entry from one whose segment is gone and whose id was
+    reused. Identity, not value, because hashing 200 segments costs more than the lookup
+    saves. Plain dict get/set are atomic, so the GUI thread and the storage lane can share it.
+    """
+    hit = _json_cache.get(id(segment))
+    if hit is not None and hit[0]() is segment:
+        return hit[1]
+    text = json.dumps(segment.to_dict(), ensure_ascii=False)
+    if len(_json_cache) >= _JSON_CACHE_LIMIT:
+        _json_cache.clear()  # rare; entries of dead segments go with it
+    _json_cache[id(segment)] = (weakref.ref(segment), text)
+    return text
 
 
 def encode_draft(draft: Draft) -> bytes:
-    """draft.json bytes: one segment a line, readable and cheap to produce."""
+    """draft.json bytes: the fields, then the segments last, one a line (readable, cheap).
+
+    The segments' cached texts go in a list appended at the end of the object (its closing
+    brace is the one place they can go), never pasted over a searched-for substring.
+    """
     data = replace(draft, segments=()).to_dict()
+    del data["segments"]
     head = json.dumps(data, ensure_ascii=False)
-    segments = ",\n  ".join(_segment_json(s) for s in draft.segments)
-    body = f'"segments": [\n  {segments}\n]' if segments else '"segments": []'
-    return head.replace('"segments": []', body, 1).encode("utf-8")
+    lines = ",\n  ".join(_segment_json(s) for s in draft.segments)
+    segments = f"[\n  {lines}\n]" if lines else "[]"
+    return f'{head[:-1]}, "segments": {segments}}}'.encode()
 
 
 class DraftStore:

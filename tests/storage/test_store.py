@@ -212,3 +212,28 @@ def test_history_counts_versions_another_process_saved(reel_home):
     gui.save(draft.with_changes(title="gui-2"))
     titles = [gui.load_version(draft.id, e.version).title for e in gui.history(draft.id)]
     assert titles == ["gui-2", "cli", "gui-1", "v1"]
+
+
+def test_saving_writes_nothing_onto_frozen_segments_and_stays_exact():
+    """The encode cache sits beside the segments: a segment is never mutated, and a new
+    segment that happens to get a dead one's id() is encoded afresh, not from the cache."""
+    import gc
+
+    from reeleditor.core.draft import Draft, Segment
+    from reeleditor.storage.drafts import encode_draft
+
+    def draft_of(*segments):
+        return Draft(id="d1", title="t", created=1.0, updated=1.0, segments=segments)
+
+    first = Segment("media/a.mp4", 1.0, "a")
+    before = dict(first.__dict__)
+    encode_draft(draft_of(first))
+    assert first.__dict__ == before
+    for n in range(200):  # dead segments' ids get reused: each must still encode as itself
+        segment = Segment(f"media/{n}.mp4", float(n), f"s{n}")
+        loaded = Draft.from_dict(json.loads(encode_draft(draft_of(first, segment))))
+        assert loaded.segments == (first, segment)
+        del segment, loaded
+        gc.collect()
+    edited = draft_of(first).with_changes(segments=(first, Segment("media/b.mp4", 2.0, "b")))
+    assert json.loads(encode_draft(edited)) == edited.to_dict()

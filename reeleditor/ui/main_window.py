@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -89,6 +87,7 @@ class MainWindow(QMainWindow):
         self.view = CameraView(self.pipeline)
         self.view.show_fps = self.settings.show_fps
         self.record_panel = RecordPanel()
+        self.record_panel.overlay.attach(self.view)  # countdown and REC badge on the preview
         self.editor_panel = EditorPanel(self.session)
         self.looks_panel = LooksPanel(self.session, self.runner)
         self.music_panel = MusicPanel(self.session, self.runner, self.paths.cache / "peaks")
@@ -472,7 +471,7 @@ class MainWindow(QMainWindow):
 
     # -- export and settings --------------------------------------------------------------
     def export_current(self) -> None:
-        from reeleditor.ui.export_dialog import ExportDialog
+        from reeleditor.ui.export_dialog import ExportDialog, default_export_folder
 
         draft = self.session.draft
         if draft is None or not draft.segments:
@@ -480,7 +479,12 @@ class MainWindow(QMainWindow):
             return
         self.session.flush()
         self.export_dialog = ExportDialog(
-            self.store, draft, self.runner, Path.home(), self.settings.export_preset, self
+            self.store,
+            draft,
+            self.runner,
+            default_export_folder(),
+            self.settings.export_preset,
+            self,
         )
         self.export_dialog.open()
 

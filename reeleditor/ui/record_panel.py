@@ -1,4 +1,8 @@
-"""Recording controls: one button (click or hold), countdown, segmented progress, delete last."""
+"""Recording controls: one button (click or hold), countdown, segmented progress, delete last.
+
+The countdown and the take's elapsed time also show over the preview, on the panel's
+`overlay` (a RecordOverlayWidget the main window lays over its preview with `attach`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from reeleditor.ui.record_overlay import RecordOverlayWidget
 
 HOLD_MS = 400  # pressed longer than this: recording stops on release (hold to record)
 
@@ -79,6 +85,7 @@ class RecordPanel(QWidget):
         self.elapsed_label = QLabel("0.0 s")
         self.elapsed_label.setObjectName("elapsedLabel")
         self.bar = SegmentBarWidget()
+        self.overlay = RecordOverlayWidget(self)  # hidden until attached and needed
         self._hold = QElapsedTimer()
         self._count_timer = QTimer(self, interval=1000)
         self._count_timer.timeout.connect(self._on_count_timer_timeout)
@@ -128,6 +135,7 @@ class RecordPanel(QWidget):
         if seconds:
             self.counting = seconds
             self.record_button.setText(f"{seconds}…")
+            self.overlay.show_countdown(seconds)
             self._count_timer.start()
         else:
             self.start_requested.emit()
@@ -137,14 +145,17 @@ class RecordPanel(QWidget):
         if self.counting <= 0:
             self._count_timer.stop()
             self.counting = 0
+            self.overlay.clear()
             self.start_requested.emit()
         else:
             self.record_button.setText(f"{self.counting}…")
+            self.overlay.show_countdown(self.counting)
 
     def _cancel_countdown(self) -> None:
         self._count_timer.stop()
         self.counting = 0
         self.record_button.setText("Record")
+        self.overlay.clear()
 
     # -- state from the main window -------------------------------------------------------
     def set_recording(self, recording: bool) -> None:
@@ -154,8 +165,14 @@ class RecordPanel(QWidget):
         self.record_button.style().unpolish(self.record_button)
         self.record_button.style().polish(self.record_button)
         self.delete_button.setEnabled(not recording)
+        if recording:
+            self.overlay.show_recording(0.0)
+        else:
+            self.overlay.clear()
 
     def show_progress(self, lengths: list[float], recording: float, maximum: float) -> None:
         self.bar.set_state(lengths, recording, maximum)
         total = sum(lengths) + recording
         self.elapsed_label.setText(f"{total:.1f} s of {maximum:.0f} s")
+        if self.recording:
+            self.overlay.show_recording(recording)

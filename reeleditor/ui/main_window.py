@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -25,15 +27,23 @@ from reeleditor.ui.editor_panel import EditorPanel
 from reeleditor.ui.feed_panel import FeedPanel
 from reeleditor.ui.gallery_actions import GalleryActions
 from reeleditor.ui.music_player import MusicPlayer
-from reeleditor.ui.preview import CameraView, PreviewPipeline
+from reeleditor.ui.preview import CameraView
+from reeleditor.ui.preview_controller import PreviewController
 from reeleditor.ui.record_panel import RecordPanel
 from reeleditor.ui.recording import RecordingController
-from reeleditor.ui.session import DraftSession
+from reeleditor.ui.session import DraftSession, SaveState
 from reeleditor.ui.theme import icon
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
 from reeleditor.ui.workers import TaskRunner
 
-SAVE_STATE_TEXT = {"saved": "All changes saved", "saving": "Saving…", "unsaved": "Edited"}
+SAVE_STATE_TEXT = {
+    SaveState.SAVED: "All changes saved",
+    SaveState.SAVING: "Saving…",
+    SaveState.UNSAVED: "Edited",
+    SaveState.FAILED: "Not saved: retrying",
+}
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -57,23 +67,32 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.error.connect(self._on_runner_error)
         self.session = DraftSession(store, self.runner, self)
-        self.pipeline = PreviewPipeline()
-        self.pipeline.mirror = self.settings.mirror_preview
         self.music = MusicPlayer(self)
+        self.preview = PreviewController(store, self.runner, self.music, self.settings, self)
         self.recorder = RecordingController(self.session, self.runner, self.music, sentinel, self)
-        self.source = None
-        self.player = None
         self.last_error = ""
         self.recovery_box: QMessageBox | None = None
         self._build()
         self._connect()
-        self.pipeline.start()
-        self.open_camera(self.settings.camera)
+        self.preview.start()
         self._open_initial_draft()
         self.refresh_drafts()
         self.uploads.resume_unfinished()
         if recovery:
             QTimer.singleShot(0, lambda: self._show_recovery(recovery))
+
+    # the preview controller's parts, as the window showed them before it had one
+    @property
+    def pipeline(self):
+        return self.preview.pipeline
+
+    @property
+    def source(self):
+        return self.preview.source
+
+    @property
+    def player(self):
+        return self.preview.player
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -148,7 +167,7 @@ class MainWindow(QMainWindow):
         self.delete_last_action = action("Delete last segment", self.delete_last, Qt.Key_Backspace)
         self.mirror_action = action("Mirror preview", self._on_mirror_toggled)
         self.mirror_action.setCheckable(True)
-        self.mirror_action.setChecked(self.pipeline.mirror)
+        self.mirror_action.setChecked(self.preview.mirror)
         self.fps_action = action("Show frame rate", self._on_fps_toggled)
         self.fps_action.setCheckable(True)
         self.fps_action.setChecked(self.view.show_fps)
@@ -189,6 +208,7 @@ class MainWindow(QMainWindow):
         s = self.session
         s.changed.connect(self._on_session_changed)
         s.save_state.connect(self._on_session_save_state)
+        s.save_failed.connect(self._on_session_save_failed)
         s.undo_available.connect(self.undo_action.setEnabled)
         s.redo_available.connect(self.redo_action.setEnabled)
         self.record_panel.start_requested.connect(self.start_recording)
@@ -209,44 +229,34 @@ class MainWindow(QMainWindow):
         d.problems_found.connect(lambda ps: self.statusBar().showMessage(ps[0].describe(), 15000))
         self.editor_panel.play_requested.connect(self.play_reel)
         self.editor_panel.stop_requested.connect(self.stop_playback)
+        p = self.preview
+        p.camera_opened.connect(self._on_preview_camera_opened)
+        p.notice.connect(self._on_preview_notice)
+        p.failed.connect(self.show_error)
+        p.playback_ended.connect(self.editor_panel.playback_ended)
         if hasattr(self.looks_panel, "look_previewed"):
-            self.looks_panel.look_previewed.connect(self.pipeline.set_look)
-        self._playback_timer = QTimer(self, interval=200)
-        self._playback_timer.timeout.connect(self._on_playback_tick)
+            self.looks_panel.look_previewed.connect(self.preview.set_look)
         self._thumbs_timer = QTimer(self, interval=1000)  # the looks strip follows the camera
         self._thumbs_timer.timeout.connect(self._on_thumbs_tick)
         self._thumbs_timer.start()
 
     # -- camera ---------------------------------------------------------------------------
-    def open_camera(self, spec: str) -> None:
+    def open_camera(self, spec: str | None = None) -> None:
         """Open the camera off the GUI thread (probing devices can take seconds)."""
-        from reeleditor.media.sources import open_source
+        settings = self.settings
+        if spec is not None and spec != settings.camera:
+            from dataclasses import replace
 
-        s = self.settings
+            settings = replace(settings, camera=spec)
+        self.preview.open_camera(settings)
 
-        def work():
-            source = open_source(spec, s.width, s.height, s.fps)
-            source.open()
-            return source
-
-        self.runner.start(
-            "camera", work, on_finished=self._on_camera_opened, on_failed=self._on_camera_failed
-        )
-
-    def _on_camera_opened(self, source) -> None:
-        if self.source is not None:
-            self.source.close()
-        self.source = source
+    @Slot(object)
+    def _on_preview_camera_opened(self, source) -> None:
         self.view.notice = source.notice or ""
-        if self.player is None:
-            self.pipeline.set_source(source)
-        if source.notice:
-            self.statusBar().showMessage(source.notice, 10000)
 
-    def _on_camera_failed(self, message: str) -> None:
-        self.show_error(f"{message}. The test pattern stands in.")
-        if self.settings.camera != "testpattern":
-            self.open_camera("testpattern")
+    @Slot(str)
+    def _on_preview_notice(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
 
     def _on_tabs_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.feed_panel:
@@ -254,9 +264,9 @@ class MainWindow(QMainWindow):
             self.feed_panel.refresh()
 
     def _on_thumbs_tick(self) -> None:
-        if self.pipeline.look_problem:
+        if self.preview.look_problem:
             self.statusBar().showMessage(
-                f"{self.pipeline.look_problem}: the preview shows the picture without it", 5000
+                f"{self.preview.look_problem}: the preview shows the picture without it", 5000
             )
         frame = self.source.latest() if self.source is not None else None
         if frame is not None and self.tabs.currentWidget() is self.looks_panel:
@@ -300,8 +310,9 @@ class MainWindow(QMainWindow):
             try:
                 self.open_draft(draft.id, quiet=True)
                 return
-            except Exception:
-                continue  # open in another window: try the next
+            except Exception:  # open in another window: try the next
+                log.info("draft %s not opened at start", draft.id, exc_info=True)
+                continue
         self.new_draft()
 
     def new_draft(self) -> None:
@@ -320,6 +331,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             if quiet:
                 raise
+            log.warning("draft %s not opened", draft_id, exc_info=True)
             self.show_error(str(exc))
             return
         if self.sentinel is not None:
@@ -356,6 +368,7 @@ class MainWindow(QMainWindow):
         if self.session.draft is not None and self.session.draft.segments:
             self.session.apply(edits.remove_last_segment)
 
+    @Slot(bool)
     def _on_recorder_changed(self, recording: bool) -> None:
         self.record_panel.set_recording(recording)
         # what would change the segments, the camera or the draft under a take waits for it
@@ -377,6 +390,7 @@ class MainWindow(QMainWindow):
             self.redo_action.setEnabled(self.session.can_redo)
             self._show_lengths(0.0)
 
+    @Slot(float)
     def _on_recorder_elapsed(self, seconds: float) -> None:
         self._show_lengths(seconds)
 
@@ -387,59 +401,24 @@ class MainWindow(QMainWindow):
         self.record_panel.show_progress(lengths, recording, maximum)
 
     # -- playback -------------------------------------------------------------------------
+    @Slot(float)
     def play_reel(self, start: float = 0.0) -> None:
-        from reeleditor.media.music import resolve_track
-        from reeleditor.media.playback import ReelPlayer
-
         draft = self.session.draft
-        if draft is None or not draft.segments or self.recorder.recording:
+        if draft is None or self.recorder.recording or not self.preview.play(draft, start):
             self.editor_panel.playback_ended()
-            return
-        self.stop_playback()
-        self.player = ReelPlayer(self.store, draft, start)
-        self.pipeline.mirror = False  # the reel plays as it will be seen
-        self.runner.start("play", self.player.open, on_failed=self._on_playback_failed)
-        self.pipeline.set_source(self.player)
-        if draft.music is not None:
-            try:
-                self.music.play(draft, resolve_track(draft.music.track), start)
-            except Exception as exc:
-                self.statusBar().showMessage(f"music not playing: {exc}", 8000)
-        self._playback_timer.start()
 
-    def _on_playback_tick(self) -> None:
-        if self.player is not None and (self.player.finished or self.player.error):
-            error = self.player.error
-            self.stop_playback()
-            if error is not None:
-                self.show_error(str(error))
-
-    def _on_playback_failed(self, message: str) -> None:
-        self.stop_playback()
-        self.show_error(message)
-
+    @Slot()
     def stop_playback(self) -> None:
-        self._playback_timer.stop()
-        if self.player is not None:
-            player, self.player = self.player, None
-            self.runner.start("stop", player.close)
-            self.music.stop()
-        self.pipeline.mirror = (
-            self.mirror_action.isChecked()
-            if hasattr(self, "mirror_action")
-            else self.settings.mirror_preview
-        )
-        self.pipeline.set_source(self.source)
-        self.editor_panel.playback_ended()
+        self.preview.stop_playback()
 
     # -- session --------------------------------------------------------------------------
     def _on_session_changed(self, draft) -> None:
         if draft is None:
             self.title_label.setText("New reel: press Record")
-            self.pipeline.set_look(self._neutral_look())
+            self.preview.set_look(self._neutral_look())
         else:
             self.title_label.setText(f"{draft.title}  ·  {draft.duration:.1f} s")
-            self.pipeline.set_look(draft.look)
+            self.preview.set_look(draft.look)
         self._show_lengths(0.0)
 
     @staticmethod
@@ -448,14 +427,15 @@ class MainWindow(QMainWindow):
 
         return Look()
 
-    def _on_session_save_state(self, state: str) -> None:
-        if state.startswith("error: "):
-            self.save_label.setText("Not saved: retrying")
-            self.statusBar().showMessage(state[7:], 15000)
-        else:
-            self.save_label.setText(SAVE_STATE_TEXT.get(state, state))
-        if state == "saved":
+    @Slot(object)
+    def _on_session_save_state(self, state: SaveState) -> None:
+        self.save_label.setText(SAVE_STATE_TEXT[state])
+        if state is SaveState.SAVED:
             self._refresh_thumbnail_later()
+
+    @Slot(str)
+    def _on_session_save_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
 
     def _refresh_thumbnail_later(self) -> None:
         from reeleditor.media.thumbnails import refresh_thumbnail
@@ -525,7 +505,7 @@ class MainWindow(QMainWindow):
             self.settings = dialog.result_settings()
             save_settings(self.paths.settings_file, self.settings)
             self.uploads.reconfigure(self.settings)  # new endpoint or token: a fresh worker
-            self.pipeline.mirror = self.settings.mirror_preview
+            self.preview.set_mirror(self.settings.mirror_preview)
             self.mirror_action.setChecked(self.settings.mirror_preview)
             self.view.show_fps = self.settings.show_fps
             self.fps_action.setChecked(self.settings.show_fps)
@@ -535,10 +515,10 @@ class MainWindow(QMainWindow):
                 self.settings.height,
                 self.settings.fps,
             ):
-                self.open_camera(self.settings.camera)
+                self.preview.open_camera(self.settings)
 
     def _on_mirror_toggled(self) -> None:
-        self.pipeline.mirror = self.mirror_action.isChecked()
+        self.preview.set_mirror(self.mirror_action.isChecked())
 
     def _on_fps_toggled(self) -> None:
         self.view.show_fps = self.fps_action.isChecked()
@@ -547,6 +527,7 @@ class MainWindow(QMainWindow):
         self.view.fill = self.fill_action.isChecked()
 
     # -- errors and recovery --------------------------------------------------------------
+    @Slot(str, str)
     def _on_runner_error(self, name: str, message: str) -> None:
         self.show_error(message)
 
@@ -577,9 +558,6 @@ class MainWindow(QMainWindow):
         self.uploads.close()
         self._discard_if_untouched()
         self.session.close()
-        self.pipeline.stop()
-        if self.source is not None:
-            self.source.close()
-            self.source = None
+        self.preview.close()
         self.store.close()
         super().closeEvent(event)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from reeleditor import __version__
 from reeleditor.commands import cloud, devices, drafts, export, filters, record, upload
 from reeleditor.commands.common import Context
 from reeleditor.core.errors import Cancelled, ReelEditorError
+
+log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [drafts, record, export, filters, devices, upload, cloud]
 
@@ -27,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_logging(home: str | None):
+    """The crash trail for this run (see storage/logs.py); never stops a command."""
+    from reeleditor.storage.logs import setup_logging
+    from reeleditor.storage.paths import AppPaths
+
+    return setup_logging(AppPaths.from_env(home).logs)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -34,17 +45,27 @@ def main(argv: list[str] | None = None) -> int:
         from reeleditor.app import run_app
 
         return run_app(home=args.home)
+    files = start_logging(args.home)
     ctx = Context(home=args.home)
     try:
         return args.func(ctx, args)
     except Cancelled as exc:
+        log.info("%s: %s", args.command, exc)
         print(f"reeleditor: {exc}", file=sys.stderr)
         return 130
     except ReelEditorError as exc:
+        # the user reads one line; the traceback is for whoever reads the log
+        log.warning("%s failed: %s", args.command, exc, exc_info=True)
         print(f"reeleditor: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        log.info("%s interrupted", args.command)
         print("reeleditor: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: one line here, the whole story in the log
+        log.exception("%s crashed", args.command)
+        where = f"; details in {files.log}" if files.problem is None else ""
+        print(f"reeleditor: error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return 1

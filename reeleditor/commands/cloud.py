@@ -14,7 +14,6 @@ def cmd_serve(ctx, args) -> int:
 
     from reeleditor.cloud.server import make_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = Path(args.data) if args.data else ctx.paths.data / "cloud"
     token = os.environ.get(args.token_env) if args.token_env else None
     try:
@@ -25,6 +24,9 @@ def cmd_serve(ctx, args) -> int:
             f"cannot listen on {args.host}:{args.port}: {reason}",
             "choose another --port (1-65535)",
         ) from exc
+    # the console log starts once serving: an error before it is one line (its traceback
+    # is in the log file)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     host, port = server.server_address[:2]
     ctx.out(f"http://{host}:{port}/files/")  # the endpoint, for scripts
     ctx.warn(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TextIO
@@ -80,15 +83,46 @@ class ProgressLine:
             self.stream.flush()
 
 
-def drive(work: Generator[Progress, None, Any] | Iterable[Progress], stderr: TextIO) -> Any:
-    """Run a Progress generator to its end, drawing the line; returns its return value."""
+@contextlib.contextmanager
+def first_interrupt_stops() -> Iterator[threading.Event]:
+    """Ctrl+C once sets the event (the work ends at its next step, keeping what it did);
+    a second Ctrl+C interrupts as usual. Only the main thread can take SIGINT."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def on_sigint(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def drive(
+    work: Generator[Progress, None, Any] | Iterable[Progress],
+    stderr: TextIO,
+    stop: threading.Event | None = None,
+) -> Any:
+    """Run a Progress generator to its end, drawing the line; returns its return value.
+
+    When `stop` is set (see `first_interrupt_stops`) the generator is closed at its next
+    yield, so its `finally:` keeps what it did, and KeyboardInterrupt is raised.
+    """
     line = ProgressLine(stderr)
     it = iter(work)
     try:
         while True:
             line.show(next(it))
-    except StopIteration as stop:
-        return stop.value
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
+    except StopIteration as stop_iteration:
+        return stop_iteration.value
     except KeyboardInterrupt:
         close = getattr(it, "close", None)
         if close:

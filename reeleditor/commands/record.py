@@ -1,15 +1,17 @@
-"""`reeleditor record` and `reeleditor doctor`: recording takes headless, and a health check."""
+"""`reeleditor record`: takes recorded headless; a failed take leaves no empty draft."""
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
+import logging
 import time
 
-from reeleditor.commands.common import drive
+from reeleditor.commands.common import drive, first_interrupt_stops
 from reeleditor.core import edits
+from reeleditor.core.draft import DEFAULT_MAX_DURATION, Look
 from reeleditor.core.errors import ReelEditorError
+
+log = logging.getLogger(__name__)
 
 
 def recover(ctx) -> None:
@@ -37,13 +39,11 @@ def _audio_for(source, mic: str):
 
 
 def cmd_record(ctx, args) -> int:
-    from reeleditor.core.draft import Look
     from reeleditor.media.looks import compile_look  # noqa: F401  (validates the look list)
     from reeleditor.media.sources import open_source, parse_source_spec
-    from reeleditor.media.take import record_take
 
     if args.seconds <= 0:
-        raise ReelEditorError(f"--seconds {args.seconds} must be more than 0")
+        raise ReelEditorError(f"--seconds {args.seconds:g} must be more than 0")
     if args.width % 2 or args.height % 2 or min(args.width, args.height) < 16:
         raise ReelEditorError(
             f"--width {args.width} --height {args.height}: the size must be "
@@ -58,29 +58,81 @@ def cmd_record(ctx, args) -> int:
     look = _look_from_args(args, Look()) if args.filter else None
     recover(ctx)
     store = ctx.store
-    if args.draft:
-        draft = store.load(args.draft)
-    else:
+    existing = store.load(args.draft) if args.draft else None
+    _check_seconds(args.seconds, existing)
+    mode = (
+        (existing.width, existing.height, existing.fps)
+        if existing
+        else (args.width, args.height, args.fps)
+    )
+    source = open_source(args.source, *mode)
+    with first_interrupt_stops() as stop:
+        try:
+            # a missing camera or file fails here, before a draft exists to be left empty
+            source.open()
+            return _record_into(ctx, args, store, existing, source, look, stop)
+        finally:
+            source.close()
+
+
+def _check_seconds(seconds: float, draft) -> None:
+    """A take longer than the reel allows is refused up front, never quietly cut."""
+    if draft is None:
+        if seconds > DEFAULT_MAX_DURATION:
+            raise ReelEditorError(
+                f"--seconds {seconds:g} is past the maximum of {DEFAULT_MAX_DURATION:g} s "
+                "for a reel",
+                f"record at most {DEFAULT_MAX_DURATION:g} s",
+            )
+        return
+    if seconds > draft.remaining + 1e-6:
+        raise ReelEditorError(
+            f"--seconds {seconds:g} is past the maximum: draft {draft.id} has "
+            f"{draft.remaining:.1f} s left of its {draft.max_duration:g} s",
+            "record less, or start a new draft" if draft.remaining >= 0.1 else "start a new draft",
+        )
+
+
+def _record_into(ctx, args, store, existing, source, look, stop) -> int:
+    """Record one take; a new draft that ends up with nothing in it is deleted again."""
+    from reeleditor.media.take import record_take
+
+    if existing is None:
         draft = store.create(args.title or "", width=args.width, height=args.height, fps=args.fps)
-    if look is not None:
-        look = _look_from_args(args, draft.look)
-        with store.locked(draft.id):
-            store.save(edits.set_look(store.load(draft.id), look, now=time.time()))
-    source = open_source(args.source, draft.width, draft.height, draft.fps)
-    source.open()
+        log.info("record: new draft %s from %s", draft.id, source.name)
+    else:
+        draft = existing
+    before = draft.duration
     try:
+        if look is not None:
+            look = _look_from_args(args, draft.look)
+            with store.locked(draft.id):
+                store.save(edits.set_look(store.load(draft.id), look, now=time.time()))
         audio = _audio_for(source, args.mic)
         if source.notice:
             ctx.warn(source.notice)
         if getattr(audio, "notice", None):
             ctx.warn(audio.notice)
         with store.locked(draft.id):
-            take = drive(record_take(store, draft.id, source, audio, args.seconds), ctx.stderr)
-    except ReelEditorError:
-        ctx.out(draft.id)  # scripts still learn which draft holds what was kept
+            take = drive(
+                record_take(store, draft.id, source, audio, args.seconds), ctx.stderr, stop
+            )
+    except KeyboardInterrupt:
+        kept = _kept_seconds(store, draft.id, before)
+        log.info("record: interrupted; %.2f s kept in draft %s", kept, draft.id)
+        if kept <= 0 and existing is None:
+            _discard(store, draft.id)
+            ctx.warn("interrupted: nothing was recorded")
+            return 130
+        ctx.out(draft.id)  # scripts learn which draft holds what was kept, as on success
+        ctx.warn(f"interrupted: kept {kept:.1f} s in draft {draft.id}")
+        return 130
+    except BaseException:
+        if existing is None and _kept_seconds(store, draft.id, before) <= 0:
+            _discard(store, draft.id)
+        else:
+            ctx.out(draft.id)  # scripts still learn which draft holds what was kept
         raise
-    finally:
-        source.close()
     for notice in take.record.notices:
         if notice not in (source.notice, getattr(audio, "notice", None)):
             ctx.warn(notice)
@@ -91,6 +143,23 @@ def cmd_record(ctx, args) -> int:
     )
     ctx.out(draft.id)
     return 0
+
+
+def _kept_seconds(store, draft_id: str, before: float) -> float:
+    try:
+        return max(0.0, store.load(draft_id).duration - before)
+    except ReelEditorError:
+        log.warning("record: draft %s does not load after the take", draft_id, exc_info=True)
+        return 0.0
+
+
+def _discard(store, draft_id: str) -> None:
+    """Delete a draft this command made that holds nothing (a failed or empty take)."""
+    try:
+        store.delete(draft_id)
+        log.info("record: deleted the empty new draft %s", draft_id)
+    except (ReelEditorError, OSError):
+        log.warning("record: could not delete the empty draft %s", draft_id, exc_info=True)
 
 
 def _look_from_args(args, current):
@@ -104,64 +173,6 @@ def _look_from_args(args, current):
     return Look(args.filter, strength, current.adjustments)
 
 
-def cmd_doctor(ctx, args) -> int:
-    import av
-
-    from reeleditor.media.devices import list_cameras
-    from reeleditor.media.encoders import available_encoders, pick_encoder
-    from reeleditor.media.microphone import list_microphones
-
-    report = {
-        "version": __import__("reeleditor").__version__,
-        "python": sys.version.split()[0],
-        "pyav": av.__version__,
-    }
-    cameras = list_cameras()
-    mics = list_microphones()
-    encoders = available_encoders()
-    choice = pick_encoder()
-    paths = ctx.paths
-    usage = shutil.disk_usage(paths.data)
-    report.update(
-        cameras=cameras,
-        microphones=mics,
-        encoders=encoders,
-        video_encoder=choice.name,
-        folders={
-            "data": str(paths.data),
-            "drafts": str(paths.drafts),
-            "cache": str(paths.cache),
-            "config": str(paths.config),
-        },
-        free_disk_bytes=usage.free,
-        endpoint=ctx.settings.endpoint,
-    )
-    if args.json:
-        ctx.json(report)
-        return 0
-    ctx.out(f"reeleditor {report['version']} (Python {report['python']}, PyAV {report['pyav']})")
-    ctx.out(
-        "cameras:     "
-        + (
-            ", ".join(f"{c['index']}: {c.get('name') or 'camera'}" for c in cameras)
-            or "none (the test pattern stands in)"
-        )
-    )
-    ctx.out(
-        "microphones: "
-        + (", ".join(m["name"] for m in mics) or "none (recordings get a silent track)")
-    )
-    ctx.out(
-        "encoders:    " + ", ".join(f"{n} {'yes' if ok else 'no'}" for n, ok in encoders.items())
-    )
-    ctx.out(f"video with:  {choice.name}" + (f" ({choice.notice})" if choice.notice else ""))
-    for name, folder in report["folders"].items():
-        ctx.out(f"{name + ':':12} {folder}")
-    ctx.out(f"free disk:   {usage.free / 2**30:.1f} GiB")
-    ctx.out(f"endpoint:    {report['endpoint']}")
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("record", help="record a take into a new or existing draft")
     p.add_argument(
@@ -170,7 +181,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="testpattern, camera:N, file:PATH or auto (default: first camera, "
         "else the test pattern)",
     )
-    p.add_argument("--seconds", type=float, required=True, help="length of the take")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        required=True,
+        help="length of the take (at most 90, or what the draft has left)",
+    )
     p.add_argument("--filter", help="look to set on the draft (the recording stays raw)")
     p.add_argument("--strength", type=float, help="look strength, 0-100")
     p.add_argument("--draft", help="extend this draft instead of creating one")
@@ -180,7 +196,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--height", type=int, default=1920)
     p.add_argument("--fps", type=int, default=30)
     p.set_defaults(func=cmd_record)
-
-    p = sub.add_parser("doctor", help="cameras, microphones, encoders, folders, endpoint")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_doctor)

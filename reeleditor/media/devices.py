@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sys
 import threading
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reeleditor.media.microphone import list_microphones
+
+log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 4.0  # seconds one camera may take to open and give a frame
 MAX_INDEX = 6  # indices probed where there is no /dev/video* to go by
@@ -24,9 +27,9 @@ Opener = Callable[[int], object]  # index -> something like cv2.VideoCapture
 
 
 def _default_opener(index: int):
-    import cv2
+    from reeleditor.media._cv import open_camera
 
-    return cv2.VideoCapture(index)
+    return open_camera(index)
 
 
 @dataclass
@@ -56,7 +59,7 @@ def linux_video_nodes(
 
 def _probe(index: int, opener: Opener) -> dict | None:
     """Open, read one frame, report the mode, release; None when nothing is there."""
-    import cv2
+    from reeleditor.media._cv import cv2
 
     cap = opener(index)
     if cap is None:
@@ -97,33 +100,18 @@ def probe_camera(
         try:
             result["camera"] = _probe(index, opener)
         except Exception as exc:  # a broken driver is a skipped camera, not a crash
+            log.warning("camera %d: the probe failed", index, exc_info=True)
             result["error"] = f"{type(exc).__name__}: {exc}"
         finally:
             done.set()
 
     threading.Thread(target=work, name=f"camera-probe-{index}", daemon=True).start()
     if not done.wait(timeout):
+        log.warning("camera %d did not answer within %g s; skipped", index, timeout)
         return None, f"did not answer within {timeout:g} s (skipped)"
     if "error" in result:
         return None, f"failed to open: {result['error']}"
     return result.get("camera"), None
-
-
-@contextlib.contextmanager
-def _quiet_opencv():
-    """OpenCV warns on stderr for every closed index; a scan expects many."""
-    try:
-        from cv2.utils import logging as cvlog
-
-        level = cvlog.getLogLevel()
-        cvlog.setLogLevel(cvlog.LOG_LEVEL_ERROR)
-    except Exception:  # an OpenCV build without the logging utils: just be noisy
-        yield
-        return
-    try:
-        yield
-    finally:
-        cvlog.setLogLevel(level)
 
 
 def scan_cameras(
@@ -150,29 +138,30 @@ def scan_cameras(
             indices = range(MAX_INDEX)
             stop_after_misses = True
     misses = 0
-    with _quiet_opencv():
-        for index in indices:
-            started = time.monotonic()
-            camera, reason = probe_camera(index, opener, timeout)
-            if camera is not None:
-                name = names.get(index) or f"camera {index}"
-                scan.cameras.append(
-                    {
-                        "index": index,
-                        "name": name,
-                        "width": camera["width"],
-                        "height": camera["height"],
-                        "fps": camera["fps"],
-                        "probe_seconds": round(time.monotonic() - started, 3),
-                    }
-                )
-                misses = 0
-                continue
-            if reason:
-                scan.skipped.append({"index": index, "reason": reason})
-            misses += 1
-            if stop_after_misses and misses >= MAX_MISSES:
-                break
+    indices = list(indices)
+    log.info("scanning cameras at indices %s", indices)
+    for index in indices:
+        started = time.monotonic()
+        camera, reason = probe_camera(index, opener, timeout)
+        if camera is not None:
+            name = names.get(index) or f"camera {index}"
+            scan.cameras.append(
+                {
+                    "index": index,
+                    "name": name,
+                    "width": camera["width"],
+                    "height": camera["height"],
+                    "fps": camera["fps"],
+                    "probe_seconds": round(time.monotonic() - started, 3),
+                }
+            )
+            misses = 0
+            continue
+        if reason:
+            scan.skipped.append({"index": index, "reason": reason})
+        misses += 1
+        if stop_after_misses and misses >= MAX_MISSES:
+            break
     return scan
 
 

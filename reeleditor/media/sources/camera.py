@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-import cv2
-
 from reeleditor.core.errors import SourceError
+from reeleditor.media._cv import cv2, open_camera
 from reeleditor.media.sources.base import CaptureSource
+
+log = logging.getLogger(__name__)
 
 REOPEN_ATTEMPTS = 3
 FIRST_FRAME_TIMEOUT = 3.0
 
 
 def _capture(index: int):
-    return cv2.VideoCapture(index)
+    return open_camera(index)
 
 
 class CameraSource(CaptureSource):
@@ -34,6 +36,7 @@ class CameraSource(CaptureSource):
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
+            log.warning("camera %d: no device answered at this index", self.index)
             raise SourceError(
                 f"no camera at index {self.index}", "see 'reeleditor devices' for the cameras found"
             )
@@ -49,6 +52,9 @@ class CameraSource(CaptureSource):
             ok, image = cap.read()
         if not ok or image is None:
             cap.release()
+            log.warning(
+                "camera %d opened but sent no picture within %g s", self.index, FIRST_FRAME_TIMEOUT
+            )
             raise SourceError(
                 f"camera {self.index} opened but sends no picture",
                 "it may be in use by another program; close that and retry",
@@ -56,6 +62,16 @@ class CameraSource(CaptureSource):
         height, width = image.shape[:2]
         fps = cap.get(cv2.CAP_PROP_FPS) or want_fps
         self.width, self.height, self.fps = width, height, float(fps)
+        log.info(
+            "camera %d: asked for %dx%d @ %g fps, delivers %dx%d @ %g fps",
+            self.index,
+            max(want_w, want_h),
+            min(want_w, want_h),
+            want_fps,
+            width,
+            height,
+            fps,
+        )
         if (width, height) not in ((want_w, want_h), (want_h, want_w)) or abs(fps - want_fps) > 1:
             self.notice = (
                 f"camera {self.index} cannot give {want_w}x{want_h} @ {want_fps} fps; "
@@ -73,6 +89,7 @@ class CameraSource(CaptureSource):
             if ok and image is not None:
                 return image, time.monotonic()
             attempts += 1
+            log.warning("camera %d: a read failed (attempt %d)", self.index, attempts)
             if attempts > REOPEN_ATTEMPTS:
                 raise SourceError(
                     f"camera {self.index} stopped sending pictures",
@@ -84,6 +101,7 @@ class CameraSource(CaptureSource):
             try:
                 self._cap = self._configure()
             except SourceError:
+                log.warning("camera %d: reopening failed", self.index, exc_info=True)
                 continue
         return None
 

@@ -1,16 +1,20 @@
 """Plays the composed reel (segments in order, trimmed) as a frame source for the preview.
 
 It is a capture source like the camera, so the preview grades it with the same look code
-the export uses.
+the export uses. `run()` is its life as a long task (open, play to the end, close): the
+GUI runs it on its task runner and learns the end from the task's result, not by polling.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Generator
 
 import cv2
 
 from reeleditor.core.draft import Draft
+from reeleditor.core.progress import Progress
 from reeleditor.media.render import clip_frames
 from reeleditor.media.sources.base import CaptureSource
 from reeleditor.media.timeline import plan
@@ -25,7 +29,36 @@ class ReelPlayer(CaptureSource):
         super().__init__(draft.width, draft.height, draft.fps)
         self.store, self.draft, self.start_at = store, draft, start
         self.position = start
-        self.finished = False
+        self.finished = False  # the reel played to its end
+        self._ended = threading.Event()  # ended, failed or stopped: `run` returns
+
+    def run(self, tick: float = 0.25) -> Generator[Progress, None, float]:
+        """Open, play to the end (or `stop()`), close; yields the position every `tick` s.
+
+        Returns the position it stopped at; raises the source's error if it failed.
+        Closing the generator (a cancelled task) closes the player at once.
+        """
+        self.open()
+        try:
+            total = round(self.draft.duration, 2)
+            while not self._ended.wait(tick):
+                yield Progress("play", round(self.position, 2), total, unit="s")
+            if self.error is not None:
+                raise self.error
+            return self.position
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        """End playback now; `run` returns and closes the player on its own thread."""
+        self._stop.set()
+        self._ended.set()
+
+    def _run(self) -> None:
+        try:
+            super()._run()
+        finally:
+            self._ended.set()
 
     def _open(self) -> None:
         self._clips = plan(self.draft, self.store.media_path)  # errors name the segment

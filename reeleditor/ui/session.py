@@ -1,25 +1,50 @@
-"""The open draft: edits with undo/redo, and autosave within 2 s on the storage lane."""
+"""The open draft and its one writer: edits with undo/redo, autosave within 2 s on the storage lane.
+
+Everything that changes the open draft goes through the session, a finished take included
+(`add_segments`), so there is one writer of draft.json and nothing has to be merged back
+from disk.
+"""
 
 from __future__ import annotations
 
+import enum
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from reeleditor.core.draft import Draft
+from reeleditor.core import edits
+from reeleditor.core.draft import Draft, Segment
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.ui.workers import TaskRunner
 
 AUTOSAVE_DELAY_MS = 800  # edits settle this long before a save starts (well within 2 s)
+RETRY_MS = 5000  # after a failed save; the edit stays in memory meanwhile
 UNDO_LIMIT = 200
+
+log = logging.getLogger(__name__)
+
+
+class SaveState(enum.Enum):
+    """Where the open draft stands against draft.json."""
+
+    SAVED = "saved"  # what is on disk is what is on screen
+    SAVING = "saving"
+    UNSAVED = "unsaved"  # an edit waits for its autosave
+    FAILED = "failed"  # the last save failed (why: `save_failed`); retried on a timer
 
 
 class DraftSession(QObject):
-    """Holds the draft being edited. Panels call `apply`; they listen to `changed`."""
+    """Holds the draft being edited. Panels call `apply`; they listen to `changed`.
+
+    Signals: `changed(Draft | None)`, `save_state(SaveState)`, `save_failed(str)` with the
+    reason just before the state turns FAILED, `undo_available(bool)`, `redo_available(bool)`.
+    """
 
     changed = Signal(object)  # the new Draft (or None when closed)
-    save_state = Signal(str)  # "saved", "saving", "unsaved", "error: ..."
+    save_state = Signal(object)  # a SaveState
+    save_failed = Signal(str)  # one line: why the last save failed
     undo_available = Signal(bool)
     redo_available = Signal(bool)
 
@@ -30,13 +55,14 @@ class DraftSession(QObject):
         self.store = store
         self.runner = runner
         self.draft: Draft | None = None
+        self.state = SaveState.SAVED
+        self.save_error = ""  # the reason of the last failed save ("" once one succeeds)
         self._undo: list[Draft] = []
         self._redo: list[Draft] = []
         self._saved: Draft | None = None
         self._saving: Draft | None = None
-        self._paused = False
         self._seq = 0
-        self._ids_at_pause: set[str] = set()
+        self._on_disk: list[Callable[[], None]] = []  # run once disk matches the session
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._timer.timeout.connect(self._save_now)
 
@@ -48,6 +74,7 @@ class DraftSession(QObject):
         try:
             draft = self.store.load(draft_id)
         except Exception:
+            log.warning("draft %s could not be opened", draft_id, exc_info=True)
             self.store.release(draft_id)
             raise
         self.draft = self._saved = draft
@@ -55,7 +82,7 @@ class DraftSession(QObject):
         self._redo.clear()
         self._emit_history()
         self.changed.emit(draft)
-        self.save_state.emit("saved")
+        self._set_state(SaveState.SAVED)
         return draft
 
     def close(self) -> None:
@@ -84,18 +111,34 @@ class DraftSession(QObject):
         self._set(new)
         return new
 
-    def replace_from_disk(self) -> None:
-        """Reload after a service changed the draft on disk (a take was added)."""
-        if self.draft is None:
-            return
-        fresh = self.store.load(self.draft.id)
-        if fresh != self.draft:
-            self._undo.append(self.draft)
-            self._redo.clear()
-            self.draft = self._saved = fresh
-            self._emit_history()
-            self.changed.emit(fresh)
-            self.save_state.emit("saved")
+    def add_segments(
+        self,
+        draft_id: str,
+        segments: Sequence[Segment],
+        on_saved: Callable[[], None] | None = None,
+    ) -> bool:
+        """Append a take's segment(s) to the open draft as one undoable edit (autosaved).
+
+        `on_saved` runs once draft.json matches the session again (the segments saved, or
+        undone before a save): until then the take keeps its own crash journal. False when
+        `draft_id` is not the open draft; the caller then stores the take itself.
+        """
+        if self.draft is None or self.draft.id != draft_id:
+            return False
+        known = {s.id for s in self.draft.segments}
+        fresh = [s for s in segments if s.id not in known]
+
+        def append(draft: Draft, now: float) -> Draft:
+            for segment in fresh:
+                draft = edits.add_segment(draft, segment, now)
+            return draft
+
+        if on_saved is not None:
+            self._on_disk.append(on_saved)
+        if fresh:
+            self.apply(append)
+        self._settle_if_clean()
+        return True
 
     @property
     def can_undo(self) -> bool:
@@ -105,11 +148,13 @@ class DraftSession(QObject):
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    @Slot()
     def undo(self) -> None:
         if self._undo and self.draft is not None:
             self._redo.append(self.draft)
             self._set(self._undo.pop())
 
+    @Slot()
     def redo(self) -> None:
         if self._redo and self.draft is not None:
             self._undo.append(self.draft)
@@ -119,8 +164,9 @@ class DraftSession(QObject):
         self.draft = draft
         self._emit_history()
         self.changed.emit(draft)
-        self.save_state.emit("unsaved")
+        self._set_state(SaveState.UNSAVED if self.dirty else SaveState.SAVED)
         self._timer.start()
+        self._settle_if_clean()  # an undo back to what is on disk
 
     def _emit_history(self) -> None:
         self.undo_available.emit(bool(self._undo))
@@ -131,80 +177,72 @@ class DraftSession(QObject):
     def dirty(self) -> bool:
         return self.draft is not None and self.draft != self._saved
 
-    def pause_autosave(self) -> None:
-        """While a take writes the draft on disk, edits wait in memory."""
-        self.flush()
-        self._paused = True
-        self._ids_at_pause = {s.id for s in self.draft.segments} if self.draft else set()
+    def _set_state(self, state: SaveState) -> None:
+        self.state = state
+        self.save_state.emit(state)
 
-    def resume_autosave(self) -> None:
-        self._paused = False
-        if self.dirty:
-            self._timer.start()
-
-    def adopt_new_segments(self) -> list:
-        """Append the segments a take added on disk (kept across edits made meanwhile).
-
-        Only segments that were not in the draft when the take began count: one the user
-        deleted during the take stays deleted.
-        """
-        if self.draft is None:
-            return []
-        on_disk = self.store.load(self.draft.id)
-        known = {s.id for s in self.draft.segments} | self._ids_at_pause
-        new = [s for s in on_disk.segments if s.id not in known]
-        if new:
-            if self._saved is not None and self.draft == self._saved:
-                self._saved = on_disk  # nothing else changed: what is on disk is current
-            self.apply(lambda d, now: d.with_changes(segments=(*d.segments, *new), updated=now))
-        return new
-
+    @Slot()
     def _save_now(self) -> None:
-        if self._paused:
-            return
         if not self.dirty or self._saving is not None:
             if self.dirty:
                 self._timer.start()  # a save is running: save again when it is done
+            self._settle_if_clean()
             return
         draft = self._saving = self.draft
         self._seq += 1
         seq = self._seq
-        self.save_state.emit("saving")
+        self._set_state(SaveState.SAVING)
 
-        def save():
+        def save() -> Draft:
             # checked under the draft's lock, which flush()'s save takes too: an older
             # version can never land after a newer one
             with self.store.locked(draft.id):
                 if seq == self._seq:
                     self.store.save(draft)
+            return draft
 
         self.runner.start(
-            "save",
-            save,
-            storage=True,
-            on_finished=lambda _r, d=draft: self._on_saved(d),
-            on_failed=self._on_save_failed,
+            "save", save, storage=True, on_finished=self._on_saved, on_failed=self._on_save_failed
         )
 
+    @Slot(object)
     def _on_saved(self, draft: Draft) -> None:
         self._saving = None
+        if self.draft is None or draft.id != self.draft.id:
+            return  # saved for a draft closed since (close() flushed it already)
         self._saved = draft
-        self.save_state.emit("unsaved" if self.dirty else "saved")
+        self.save_error = ""
+        self._set_state(SaveState.UNSAVED if self.dirty else SaveState.SAVED)
         if self.dirty:
             self._timer.start()
+        self._settle_if_clean()
 
+    @Slot(str)
     def _on_save_failed(self, message: str) -> None:
         self._saving = None
-        self.save_state.emit(f"error: {message}")
-        self._timer.start(5000)  # keep trying; the edit stays in memory meanwhile
+        self.save_error = message
+        self.save_failed.emit(message)
+        self._set_state(SaveState.FAILED)
+        self._timer.start(RETRY_MS)  # keep trying; the edit stays in memory meanwhile
 
     def flush(self) -> None:
         """Save now (closing, exporting, publishing): a queued older save is superseded."""
         self._timer.stop()
-        if self._paused:
-            return  # a take is writing the draft; its segment is merged when it ends
         self._seq += 1  # any save still queued on the storage lane becomes a no-op
         if self.dirty:
             self.store.save(self.draft)  # a small JSON write; store.save is thread-safe
             self._saved = self.draft
-            self.save_state.emit("saved")
+            self.save_error = ""
+            self._set_state(SaveState.SAVED)
+        self._settle_if_clean()
+
+    def _settle_if_clean(self) -> None:
+        """Disk holds what the session holds: tell whoever waited for that (takes)."""
+        if self.dirty or not self._on_disk:
+            return
+        waiting, self._on_disk = self._on_disk, []
+        for callback in waiting:
+            try:
+                callback()
+            except Exception:  # one waiter's failure must not keep the others waiting
+                log.exception("after-save callback %r failed", callback)

@@ -1,20 +1,24 @@
 """Runs service generators off the GUI thread and turns their yields into Qt signals.
 
 Two lanes, as Anki does it: one thread for storage (saves never interleave) and a pool for
-long work (recording, export, upload). Every result comes back through queued signals, so
-slots run on the GUI thread; every error reaches one place (`TaskRunner.error`).
+long work (recording, playback, export, upload). This is the one way background results
+reach the GUI: queued signals, so slots run on the GUI thread (mark them `@Slot`); every
+error reaches one place (`TaskRunner.error`) unless the caller handles it, and is logged.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from reeleditor.core.errors import ReelEditorError
 from reeleditor.core.progress import Progress
+
+log = logging.getLogger(__name__)
 
 
 class TaskSignals(QObject):
@@ -28,12 +32,20 @@ class TaskSignals(QObject):
 class Task(QRunnable):
     """One generator (or plain callable) run on a pool thread; cancel closes it at a yield."""
 
-    def __init__(self, work: Callable[[], Generator[Progress, None, Any] | Any], name: str) -> None:
+    def __init__(
+        self,
+        work: Callable[[], Generator[Progress, None, Any] | Any],
+        name: str,
+        storage: bool = False,
+    ) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the runner keeps it until `done`
         self.name = name
         self.work = work
+        self.storage = storage  # on the storage lane: never cancelled (a save must land)
+        self.result: Any = None  # the return value, readable once `wait` returns True
         self.signals = TaskSignals()
+        self.signals.parent_task = self  # for the runner's `done` slot (sender() -> task)
         self._cancel = threading.Event()
         self._finished = threading.Event()
 
@@ -52,13 +64,16 @@ class Task(QRunnable):
             result = self.work()
             if isinstance(result, Generator):
                 result = self._drive(result)
+            self.result = result
             if self._cancel.is_set():
                 self._emit(self.signals.cancelled)
             else:
                 self._emit(self.signals.finished, result)
         except ReelEditorError as exc:
+            log.warning("%s failed: %s", self.name, exc, exc_info=True)
             self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # an unexpected error still reaches the user, named
+            log.exception("%s failed", self.name)
             self._emit(self.signals.failed, f"{self.name} failed: {type(exc).__name__}: {exc}")
         finally:
             self._finished.set()
@@ -107,7 +122,7 @@ class TaskRunner(QObject):
         on_failed=None,
         on_cancelled=None,
     ) -> Task:
-        task = Task(work, name)
+        task = Task(work, name, storage)
         s = task.signals
         if on_progress:
             s.progress.connect(on_progress)
@@ -116,10 +131,14 @@ class TaskRunner(QObject):
         s.failed.connect(on_failed if on_failed else lambda msg, n=name: self.error.emit(n, msg))
         if on_cancelled:
             s.cancelled.connect(on_cancelled)
-        s.done.connect(lambda t=task: self._tasks.discard(t))
+        s.done.connect(self._on_task_done)
         self._tasks.add(task)
         (self.storage_lane if storage else self.work_lane).start(task)
         return task
+
+    @Slot()
+    def _on_task_done(self) -> None:
+        self._tasks.discard(self.sender().parent_task)
 
     @property
     def busy(self) -> bool:
@@ -129,7 +148,7 @@ class TaskRunner(QObject):
         """Cancel long work and wait for everything (saves included) to finish."""
         self.closed = True
         for task in list(self._tasks):
-            if task.name != "save":
+            if not task.storage:
                 task.cancel()
         self.work_lane.waitForDone(timeout_ms)
         self.storage_lane.waitForDone(timeout_ms)

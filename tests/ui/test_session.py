@@ -7,7 +7,7 @@ import pytest
 from reeleditor.core import edits
 from reeleditor.core.draft import Look
 from reeleditor.core.progress import Progress
-from reeleditor.ui.session import DraftSession
+from reeleditor.ui.session import DraftSession, SaveState
 
 
 @pytest.fixture
@@ -26,10 +26,12 @@ def test_edits_undo_redo_and_autosave_within_two_seconds(qtbot, session, store):
     session.apply(lambda d, now: edits.set_look(d, Look("warm"), now))
     session.apply(lambda d, now: edits.set_title(d, "renamed", now))
     assert session.draft.title == "renamed" and session.dirty
-    with qtbot.waitSignal(session.save_state, timeout=2000, check_params_cb=lambda s: s == "saved"):
+    with qtbot.waitSignal(
+        session.save_state, timeout=2000, check_params_cb=lambda s: s is SaveState.SAVED
+    ):
         pass
     assert store.load(session.draft.id).title == "renamed"
-    assert "saving" in states
+    assert SaveState.SAVING in states and session.state is SaveState.SAVED
     session.undo()
     assert session.draft.title == "session" and session.draft.look.name == "warm"
     session.undo()
@@ -61,15 +63,17 @@ def test_a_failed_save_keeps_the_edit_and_says_so(qtbot, session, store, monkeyp
         raise StorageError("could not write draft.json: the disk is full")
 
     monkeypatch.setattr(store, "save", full_disk)
-    with qtbot.waitSignal(
-        session.save_state, timeout=3000, check_params_cb=lambda s: s.startswith("error: ")
-    ) as blocker:
+    states = []
+    session.save_state.connect(states.append)
+    with qtbot.waitSignal(session.save_failed, timeout=3000) as blocker:
         session.apply(lambda d, now: edits.set_title(d, "precious", now))
     assert "disk is full" in blocker.args[0]
+    assert states[-1] is SaveState.FAILED and "disk is full" in session.save_error
     assert session.draft.title == "precious" and session.dirty
     monkeypatch.undo()
     session.flush()
     assert store.load(session.draft.id).title == "precious"
+    assert session.state is SaveState.SAVED and session.save_error == ""
 
 
 def test_second_window_cannot_open_a_locked_draft(qtbot, store, session, runner):
@@ -108,7 +112,7 @@ def test_runner_turns_yields_into_signals_and_cancels(qtbot, runner):
     assert errors == [("broken", "broken failed: ValueError: boom")]
 
 
-def test_a_take_adds_only_its_segment_and_keeps_deletions_made_meanwhile(qtbot, store, runner):
+def test_a_take_is_one_undoable_edit_and_keeps_deletions_made_meanwhile(qtbot, store, runner):
     from reeleditor.core.draft import Segment
 
     draft = store.create(
@@ -117,18 +121,69 @@ def test_a_take_adds_only_its_segment_and_keeps_deletions_made_meanwhile(qtbot, 
     store.release(draft.id)
     session = DraftSession(store, runner)
     session.open(draft.id)
-    session.pause_autosave()
     session.apply(edits.remove_last_segment)  # the creator deletes "b" during the take
-    with store.locked(draft.id):  # what the take does on its thread
-        on_disk = store.load(draft.id)
-        store.save(
-            on_disk.with_changes(segments=(*on_disk.segments, Segment("media/t.mp4", 2.0, "take")))
-        )
-    session.adopt_new_segments()
-    session.resume_autosave()
+    saved = []
+    take = Segment("media/t.mp4", 2.0, "take")
+    assert session.add_segments(draft.id, [take], on_saved=lambda: saved.append(True))
     assert [s.id for s in session.draft.segments] == ["a", "take"]
-    session.flush()
+    assert saved == []  # nothing on disk yet: the take keeps its journal
+    qtbot.waitUntil(lambda: saved == [True], timeout=3000)  # autosaved, then settled
     assert [s.id for s in store.load(draft.id).segments] == ["a", "take"]
+    session.undo()  # the take goes in one step
+    assert [s.id for s in session.draft.segments] == ["a"]
+    assert not session.add_segments("another-draft", [take])  # not the open draft: refused
+    session.close()
+    assert [s.id for s in store.load(draft.id).segments] == ["a"]
+
+
+def test_a_take_undone_before_its_save_settles_its_journal_at_once(qtbot, session, store):
+    from reeleditor.core.draft import Segment
+
+    saved = []
+    take = Segment("media/t.mp4", 1.0, "t")
+    session.add_segments(session.draft.id, [take], on_saved=lambda: saved.append(True))
+    assert saved == []
+    session.undo()  # back to what is on disk: nothing left to wait for
+    assert saved == [True] and store.load(session.draft.id).segments == ()
+
+
+def _drain(gen):
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
+
+
+def test_the_session_is_the_only_writer_while_a_take_records(qtbot, store, runner):
+    """A real take into the open draft: edits made while it records are autosaved, the
+    take writes nothing into draft.json, its segment arrives as one edit and its journal
+    ends once the session has saved it."""
+    from reeleditor.media.sources.testpattern import TestPatternSource
+    from reeleditor.media.take import record_take
+    from tests.ui.conftest import H, W
+
+    draft = store.create("one writer", width=W, height=H)
+    store.release(draft.id)
+    session = DraftSession(store, runner)
+    session.open(draft.id)
+    source = TestPatternSource(W, H, 30).open()
+    try:
+        gen = record_take(store, draft.id, source, source.audio, 0.4, commit=False)
+        next(gen)
+        session.apply(lambda d, now: edits.set_look(d, Look("warm"), now))
+        qtbot.waitUntil(lambda: not session.dirty, timeout=3000)  # autosave did not wait
+        take = _drain(gen)
+    finally:
+        source.close()
+    journal = take.journal.path
+    assert journal.exists() and take.journal.held
+    assert store.load(draft.id).segments == ()  # the take wrote nothing into draft.json
+    assert session.add_segments(draft.id, [take.segment], on_saved=take.settle)
+    qtbot.waitUntil(lambda: not journal.exists(), timeout=3000)
+    on_disk = store.load(draft.id)
+    assert [s.id for s in on_disk.segments] == [take.segment.id]
+    assert on_disk.look.name == "warm"
     session.close()
 
 

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -80,6 +81,28 @@ class SliderEdit(QObject):
         self._commit(self.slider.value())
 
 
+class StripScrollArea(QScrollArea):
+    """A one-row strip: as tall as its row plus the scroll bar, which never covers it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.setSizePolicy(self.sizePolicy().horizontalPolicy(), QSizePolicy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        row = self.widget().sizeHint().height() if self.widget() is not None else 0
+        bar = self.horizontalScrollBar().sizeHint().height()
+        return QSize(hint.width(), row + bar + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.LayoutRequest:  # the row's height changed (a new style)
+            self.updateGeometry()
+        return super().event(event)
+
+
 def _with_adjustment(look: Look, name: str, value: float) -> Look:
     values = dict(look.adjustments)
     if value:
@@ -142,11 +165,12 @@ class LooksPanel(QWidget):
             strip_layout.addWidget(button)
         strip_layout.addStretch(1)
         self.look_group.buttonClicked.connect(self._on_look_group_clicked)
-        scroll = QScrollArea(widgetResizable=True)
+        self.strip_scroll = scroll = StripScrollArea(widgetResizable=True)
+        scroll.setObjectName("looksStrip")
         scroll.setWidget(strip)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
-        scroll.setMinimumHeight(strip.sizeHint().height() + 16)
+        scroll.viewport().installEventFilter(self)  # a mouse's wheel scrolls the strip sideways
 
         self.strength_slider = QSlider(Qt.Horizontal, minimum=0, maximum=100)
         self.strength_slider.setAccessibleName("Look strength")
@@ -282,6 +306,7 @@ class LooksPanel(QWidget):
     def _on_look_group_clicked(self, button: QToolButton) -> None:
         look = self._current_look()
         name = button.property("lookName")
+        self._reveal_current_look()  # a half-shown thumbnail comes fully into view
         if look is None or name == look.name:
             return
         # a newly chosen look starts at full strength; the adjustments stay
@@ -319,12 +344,40 @@ class LooksPanel(QWidget):
         self.adjustments_toggle.setArrowType(Qt.DownArrow if expanded else Qt.RightArrow)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Wheel and watched is self.strip_scroll.viewport():
+            return self._scroll_strip(event)
         if event.type() == QEvent.MouseButtonDblClick:
             for name, slider in self.adjustment_sliders.items():
                 if slider is watched:
                     self._adjustment_edits[name].reset(0)
                     return True
         return super().eventFilter(watched, event)
+
+    # -- the strip ------------------------------------------------------------------------
+    def _scroll_strip(self, event: QWheelEvent) -> bool:
+        """A vertical wheel turn moves the strip sideways (a touchpad's sideways swipe
+        already does, through the scroll area itself)."""
+        pixels, angle = event.pixelDelta(), event.angleDelta()
+        if abs(angle.y()) <= abs(angle.x()):
+            return False
+        bar = self.strip_scroll.horizontalScrollBar()
+        thumb = THUMB_SIZE.width() + 12  # a wheel's notch (120) moves about one thumbnail
+        step = pixels.y() if not pixels.isNull() else angle.y() * thumb // 120
+        bar.setValue(bar.value() - step)
+        return True
+
+    def _reveal_current_look(self) -> None:
+        button = self.look_group.checkedButton()
+        if button is not None:
+            self.strip_scroll.ensureWidgetVisible(button, 24, 0)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._reveal_current_look()  # laid out only now: the active look may have been off
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._reveal_current_look()
 
     # -- the model ------------------------------------------------------------------------
     def _on_session_changed(self, draft: Draft | None) -> None:
@@ -335,6 +388,7 @@ class LooksPanel(QWidget):
         button = self.look_buttons.get(look.name)
         if button is not None:
             button.setChecked(True)
+            self._reveal_current_look()
         elif self.look_group.checkedButton() is not None:
             self.look_group.setExclusive(False)  # an unknown look: nothing highlighted
             self.look_group.checkedButton().setChecked(False)

@@ -18,6 +18,7 @@ BORDER = "#3a3e48"
 TEXT = "#e8eaf0"
 MUTED = "#9aa0ad"
 DANGER = "#ff6b78"
+SCROLL_HANDLE = "#5d6372"  # a handle in BORDER's colour vanished into the panels behind it
 
 ICON_NAMES = (
     "record",
@@ -75,11 +76,15 @@ QSlider::handle:horizontal {{
 }}
 QSlider::handle:horizontal:hover {{ background: white; }}
 QScrollArea {{ border: none; background: transparent; }}
-QScrollBar:horizontal, QScrollBar:vertical {{ background: transparent; border: none; }}
+QScrollBar:horizontal {{ height: 10px; background: transparent; border: none; }}
+QScrollBar:vertical {{ width: 10px; background: transparent; border: none; }}
 QScrollBar::handle {{
-    background: {BORDER}; border-radius: 4px; min-width: 24px; min-height: 24px;
+    background: {SCROLL_HANDLE}; border-radius: 4px; margin: 1px;
+    min-width: 24px; min-height: 24px;
 }}
-QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
+QScrollBar::handle:hover, QScrollBar::handle:pressed {{ background: {MUTED}; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 1.2em; padding: 6px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; color: {MUTED}; }}
 QPushButton#recordButton {{ background: #e5484d; color: white; border: none;

@@ -178,3 +178,100 @@ def test_thumbnails_follow_the_adjustments(qtbot, panel, session):
         return abs(c.red() - c.green()) < 12
 
     qtbot.waitUntil(lambda: not panel.thumbnails_busy and grey(), timeout=5000)
+
+
+# -- the strip ----------------------------------------------------------------------------
+@pytest.fixture
+def narrow(qtbot, panel):
+    """The panel narrower than its strip, as in the window's side column."""
+    panel.resize(320, 500)
+    qtbot.waitExposed(panel)
+    bar = panel.strip_scroll.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    return panel
+
+
+def _wheel(widget, angle_y=0, pixel_y=0, angle_x=0):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        pos,
+        QPointF(widget.mapToGlobal(pos.toPoint())),
+        QPoint(0, pixel_y),
+        QPoint(angle_x, angle_y),
+        Qt.NoButton,
+        Qt.NoModifier,
+        Qt.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def _in_view(panel, name) -> bool:
+    button = panel.look_buttons[name]
+    viewport = panel.strip_scroll.viewport()
+    rect = button.rect().translated(button.mapTo(viewport, QPoint(0, 0)))
+    return viewport.rect().contains(rect)
+
+
+def test_the_mouse_wheel_scrolls_the_strip_sideways(qtbot, narrow):
+    bar = narrow.strip_scroll.horizontalScrollBar()
+    assert bar.value() == 0
+    # Qt hands a synthesized wheel event to its target only (a real one travels up from the
+    # thumbnail under the pointer): so straight to the strip's viewport
+    over = narrow.strip_scroll.viewport()
+    _wheel(over, angle_y=-120)  # one notch down: on along the strip
+    assert bar.value() > 0
+    one_notch = bar.value()
+    _wheel(over, angle_y=-240)
+    assert bar.value() == min(bar.maximum(), 3 * one_notch)
+    _wheel(over, pixel_y=30, angle_y=30)  # a touchpad: by its pixels
+    assert bar.value() == min(bar.maximum(), 3 * one_notch) - 30
+    _wheel(over, angle_y=120 * 50)
+    assert bar.value() == 0
+
+
+def test_the_strip_shows_its_scrollbar_in_the_theme(qtbot, narrow):
+    from PySide6.QtWidgets import QTabWidget
+
+    from reeleditor.ui import theme
+
+    tabs = QTabWidget()  # where the window shows it: the bar is seen against the tab's pane
+    qtbot.addWidget(tabs)
+    tabs.setPalette(theme.palette())
+    tabs.setStyleSheet(theme.STYLESHEET)
+    tabs.addTab(narrow, "Looks")
+    tabs.resize(340, 520)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    scroll = narrow.strip_scroll
+    bar = scroll.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.isVisible() and bar.height() >= 8)
+    # the row is not covered by the bar: the thumbnails keep their full height
+    qtbot.waitUntil(
+        lambda: scroll.viewport().height() >= scroll.widget().sizeHint().height(), timeout=1000
+    )
+    image = tabs.grab().toImage()
+    y = bar.mapTo(tabs, bar.rect().center()).y()
+    x0 = bar.mapTo(tabs, bar.rect().topLeft()).x()
+    row = {image.pixelColor(x0 + x, y).lightness() for x in range(bar.width())}
+    tabs.removeTab(0)
+    narrow.setParent(None)  # the panel's own fixture closes it
+    assert max(row) - min(row) > 40  # a handle that stands out from what is behind it
+
+
+def test_the_active_look_stays_in_view(qtbot, narrow, session):
+    last = list(narrow.look_buttons)[-1]
+    assert not _in_view(narrow, last)
+    session.apply(lambda d, now: d.with_changes(look=Look(last), updated=now))
+    assert _in_view(narrow, last)  # chosen elsewhere (the CLI, a reload): scrolled to
+    session.undo()
+    assert _in_view(narrow, "none")
+    bar = narrow.strip_scroll.horizontalScrollBar()
+    bar.setValue(bar.maximum())
+    third = list(narrow.look_buttons)[2]
+    narrow.look_buttons[third].click()  # clicked while half off the edge
+    assert session.draft.look.name == third and _in_view(narrow, third)

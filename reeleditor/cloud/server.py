@@ -3,6 +3,10 @@
 One process on stdlib HTTP: good for one machine and for tests. Past one machine, ingest
 moves to tusd or the Node tus server with an S3 store, processing to workers fed by the
 upload-finished hook, and /media behind a CDN; the app keeps speaking tus and plain HTTP.
+
+Beyond tus 1.0.0, a complete upload is answered (final PATCH or POST, and HEAD) with
+`Upload-Sha256-Verified: <hex>`, the sha256 of the bytes stored, so a client can check that
+the server holds its file; a tus server without it is simply not asked.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1, "md5": hashlib.md5}
 MAX_SIZE = 4 << 30
 BLOCK = 1 << 18
+SHA256_HEADER = "Upload-Sha256-Verified"
 _FILE_RE = re.compile(r"^/files/([a-f0-9]{32})$")
 _MEDIA_RE = re.compile(r"^/media/([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_.-]{1,64})$")
 
@@ -57,7 +62,7 @@ class CloudState:
             log.info("published %s", upload_id)
         except Exception as exc:  # reported per upload on /status; the server goes on
             self.status[upload_id] = f"failed: {exc}"
-            log.warning("processing %s failed: %s", upload_id, exc)
+            log.warning("processing %s failed", upload_id, exc_info=True)
 
 
 class TusHandler(BaseHTTPRequestHandler):
@@ -155,6 +160,8 @@ class TusHandler(BaseHTTPRequestHandler):
             if status != 204:
                 return
             headers["Upload-Offset"] = info.offset
+            if info.complete:
+                headers[SHA256_HEADER] = info.sha256
         self._reply(201, headers)
 
     def do_HEAD(self) -> None:
@@ -173,6 +180,9 @@ class TusHandler(BaseHTTPRequestHandler):
         }
         if info.length is not None:
             headers["Upload-Length"] = info.length
+        if info.complete:
+            with self.state.uploads.lock(info.id):
+                headers[SHA256_HEADER] = self.state.uploads.seal(info)
         self._reply(200, headers)
 
     def do_PATCH(self) -> None:
@@ -191,13 +201,13 @@ class TusHandler(BaseHTTPRequestHandler):
         try:
             info = self.state.uploads.get(info.id)  # fresh, under the lock
             if self._receive(info) == 204:
-                self._reply(
-                    204,
-                    {
-                        "Upload-Offset": info.offset,
-                        "Upload-Expires": email.utils.formatdate(info.expires, usegmt=True),
-                    },
-                )
+                headers = {
+                    "Upload-Offset": info.offset,
+                    "Upload-Expires": email.utils.formatdate(info.expires, usegmt=True),
+                }
+                if info.complete:
+                    headers[SHA256_HEADER] = info.sha256
+                self._reply(204, headers)
         finally:
             lock.release()
 
@@ -244,6 +254,10 @@ class TusHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return 400  # the client went away; what arrived is kept for its resume
         if info.complete:
+            sha256 = self.state.uploads.seal(info)  # under the upload's lock, once
+            expected = info.metadata.get("sha256", "").lower()
+            if expected and expected != sha256:
+                log.warning("upload %s does not match the sha256 in its metadata", info.id)
             self.state.processing.submit(self.state.process, info.id)
         return 204
 

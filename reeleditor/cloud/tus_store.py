@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ class UploadInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     expires: float = field(default_factory=lambda: time.time() + EXPIRE_SECONDS)
+    sha256: str = ""  # hex digest of the stored bytes, once the upload is complete
 
     @property
     def complete(self) -> bool:
@@ -97,7 +99,19 @@ class UploadStore:
             fh.flush()
             os.fsync(fh.fileno())  # the offset we answer must be on disk
         info.offset += len(chunk)
+        info.sha256 = ""  # the bytes changed: computed again when the upload is complete
         self.save(info)
+
+    def seal(self, info: UploadInfo) -> str:
+        """The sha256 of a complete upload's bytes, computed once and kept in its info."""
+        if not info.sha256:
+            digest = hashlib.sha256()
+            with open(self.data_path(info.id), "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+            info.sha256 = digest.hexdigest()
+            self.save(info)
+        return info.sha256
 
     def purge_expired(self) -> int:
         gone = 0

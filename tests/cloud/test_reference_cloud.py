@@ -50,7 +50,9 @@ def test_upload_with_our_client_is_verified_processed_and_served(cloud, reel, re
     uploader = Uploader(queue, chunk_size=64 * 1024)
     for _ in uploader.run(entry.id):
         pass
-    upload_id = queue.get(entry.id).upload_url.rstrip("/").rsplit("/", 1)[-1]
+    done = queue.get(entry.id)
+    assert done.verified.endswith("; sha256 confirmed by server")
+    upload_id = done.upload_url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, upload_id) == "published"
     stored = server.cloud.uploads.data_path(upload_id).read_bytes()
     assert _sha256(stored) == _sha256(data)
@@ -139,6 +141,27 @@ def test_protocol_answers(cloud):
     assert too_long.status_code == 413
     assert requests.delete(url, headers={"Tus-Resumable": "1.0.0"}, timeout=5).status_code == 204
     assert requests.head(url, headers={"Tus-Resumable": "1.0.0"}, timeout=5).status_code == 404
+
+
+def test_a_finished_upload_tells_its_sha256_on_the_last_patch_and_on_head(cloud):
+    _server, base = cloud
+    created = _create(base, 6)
+    url = base + created.headers["Location"]
+    patch = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+    first = requests.patch(url, data=b"abc", headers={**patch, "Upload-Offset": "0"}, timeout=5)
+    assert "Upload-Sha256-Verified" not in first.headers  # not finished: nothing to confirm
+    assert "Upload-Sha256-Verified" not in requests.head(url, headers=patch, timeout=5).headers
+    last = requests.patch(url, data=b"def", headers={**patch, "Upload-Offset": "3"}, timeout=5)
+    assert last.headers["Upload-Sha256-Verified"] == _sha256(b"abcdef")
+    head = requests.head(url, headers={"Tus-Resumable": "1.0.0"}, timeout=5)
+    assert head.headers["Upload-Sha256-Verified"] == _sha256(b"abcdef")
+    whole = requests.post(
+        f"{base}/files/",
+        data=b"xyz",
+        timeout=5,
+        headers={**patch, "Upload-Length": "3"},
+    )
+    assert whole.status_code == 201 and whole.headers["Upload-Sha256-Verified"] == _sha256(b"xyz")
 
 
 def test_tampered_upload_is_not_published(cloud):

@@ -2,33 +2,64 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from typing import TYPE_CHECKING
 
 from reeleditor.core.errors import ReelEditorError
 
+if TYPE_CHECKING:
+    from reeleditor.storage.recovery import RecoveryReport
 
-def recover_after_crash(paths, store, sentinel) -> list[str]:
-    """Salvage killed takes and report runs that ended badly: lines for the recovery prompt."""
+log = logging.getLogger(__name__)
+
+
+def recover_after_crash(paths, store, sentinel) -> RecoveryReport:
+    """Salvage killed takes and notice a run that ended badly: what the recovery prompt says.
+
+    The prompt speaks of titles and lengths; the ids, file names and process ids go to
+    the log, for whoever reads a crash report.
+    """
     from reeleditor.media.take import recover_takes
-    from reeleditor.storage.recovery import RunSentinel
+    from reeleditor.storage.recovery import RecoveredDraft, RecoveryReport, RunSentinel
 
-    lines = []
     stale = sentinel.start()
+    takes: dict[str, float] = {}  # draft id -> seconds salvaged into it
+    lost: list[str] = []
+    pending: list[str] = []
     for result in recover_takes(store):
-        title = ""
+        log.warning("recovery: %s", result.message)
+        # RecoveredTake says what happened only in its message: an empty take is no loss,
+        # a take "not recovered yet" is tried again next start, anything else was damaged
         if result.segment is not None:
-            try:
-                title = f" “{store.load(result.draft_id).title}”"
-            except ReelEditorError:
-                pass
-        lines.append(
-            result.message.replace(f"draft {result.draft_id}", f"draft{title} ({result.draft_id})")
-        )
+            takes[result.draft_id] = takes.get(result.draft_id, 0.0) + result.segment.duration
+        elif "not recovered yet" in result.message:
+            pending.append(_title(store, result.draft_id))
+        elif not result.message.endswith("nothing was recorded"):
+            lost.append(_title(store, result.draft_id))
+    edited = []
     for run in stale:
-        if not lines:
-            lines.append(run.describe() + "; your drafts were saved as you went")
+        log.warning("recovery: %s", run.describe())
+        if run.draft_id and run.draft_id not in takes and run.draft_id not in edited:
+            edited.append(run.draft_id)
         RunSentinel.dismiss(run)
-    return lines
+    drafts = []
+    for draft_id in [*takes, *edited]:
+        try:
+            draft = store.load(draft_id)
+        except ReelEditorError:
+            log.warning("recovery: draft %s does not load", draft_id, exc_info=True)
+            continue
+        drafts.append(RecoveredDraft(draft.title, draft.duration, takes.get(draft_id)))
+    return RecoveryReport(bool(stale), tuple(drafts), tuple(lost), tuple(pending), paths.logs)
+
+
+def _title(store, draft_id: str) -> str:
+    try:
+        return store.load(draft_id).title
+    except ReelEditorError:
+        log.warning("recovery: draft %s does not load", draft_id, exc_info=True)
+        return "a draft"
 
 
 def create_main_window(home: str | None = None):
@@ -51,10 +82,15 @@ def create_main_window(home: str | None = None):
 
 
 def run_app(home: str | None = None, argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from reeleditor.storage.logs import setup_logging
+    from reeleditor.storage.paths import AppPaths
     from reeleditor.ui.theme import apply_theme
 
+    setup_logging(AppPaths.from_env(home).logs)
+    qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("reeleditor")
     app.setOrganizationName("reeleditor")
@@ -62,6 +98,7 @@ def run_app(home: str | None = None, argv: list[str] | None = None) -> int:
     try:
         window, sentinel = create_main_window(home)
     except ReelEditorError as exc:
+        log.warning("the app cannot start: %s", exc, exc_info=True)
         print(f"reeleditor: error: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "reeleditor cannot start", str(exc))
         return 1
@@ -70,3 +107,15 @@ def run_app(home: str | None = None, argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         sentinel.stop()
+
+
+def _log_qt_message(mode, context, message: str) -> None:
+    """Qt's own warnings go to the log with ours (they name the Qt class that complained)."""
+    from PySide6.QtCore import QtMsgType
+
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+    }.get(mode, logging.ERROR)
+    logging.getLogger("reeleditor.qt").log(level, "%s", message)

@@ -104,3 +104,64 @@ class RunSentinel:
         for path in (stale.path, stale.path.with_suffix(".lock")):
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+@dataclass(frozen=True)
+class RecoveredDraft:
+    """A draft as the creator knows it: its title and length, and a salvaged take's length."""
+
+    title: str
+    seconds: float
+    take_seconds: float | None = None  # a take that was recording when the app stopped
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What the recovery prompt says, in plain words: no process ids, no draft ids."""
+
+    crashed: bool = False  # the last run did not end cleanly
+    drafts: tuple[RecoveredDraft, ...] = ()
+    lost: tuple[str, ...] = ()  # titles of drafts with a take that could not be saved
+    pending: tuple[str, ...] = ()  # titles of drafts with a take to try again next start
+    logs: Path | None = None  # the folder with the log and the crash file
+
+    def __bool__(self) -> bool:
+        """Worth a prompt: something was recovered, or the last run crashed."""
+        return self.crashed or bool(self.drafts or self.lost or self.pending)
+
+    @property
+    def headline(self) -> str:
+        if self.crashed:
+            return "Your last session ended unexpectedly."
+        return "A recording was interrupted last time."
+
+    def lines(self) -> list[str]:
+        """One sentence per thing to tell, the headline first."""
+        lines = [self.headline]
+        if self.drafts:
+            lines.append(
+                "We kept everything: " + ", ".join(_describe(d) for d in self.drafts) + "."
+            )
+        elif not (self.lost or self.pending):
+            lines.append("We kept everything: your drafts were saved as you went.")
+        for title in self.lost:
+            lines.append(
+                f"A take in “{title}” could not be saved whole; the damaged file was kept "
+                "beside the draft's media."
+            )
+        for title in self.pending:
+            lines.append(
+                f"A take in “{title}” could not be recovered yet; reeleditor tries again "
+                "the next time it starts."
+            )
+        return lines
+
+    def text(self) -> str:
+        return " ".join(self.lines())
+
+
+def _describe(draft: RecoveredDraft) -> str:
+    text = f"“{draft.title}” ({draft.seconds:.1f} s"
+    if draft.take_seconds is not None:
+        text += ", including the take you were recording"
+    return text + ")"

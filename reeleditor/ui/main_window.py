@@ -538,17 +538,11 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
-    def _show_recovery(self, lines: list[str]) -> None:
-        box = QMessageBox(
-            QMessageBox.Information,
-            "Recovered after a crash",
-            "reeleditor did not close cleanly last time. Restored:\n\n• " + "\n• ".join(lines),
-            QMessageBox.Ok,
-            self,
-        )
-        box.setObjectName("recoveryBox")
-        self.recovery_box = box
-        box.open()
+    def _show_recovery(self, report) -> None:
+        from reeleditor.ui.recovery_dialog import RecoveryDialog
+
+        self.recovery_box = RecoveryDialog(report, self)
+        self.recovery_box.open()
 
     # -- closing --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

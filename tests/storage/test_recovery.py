@@ -1,12 +1,17 @@
 """The crash sentinel: a clean exit leaves nothing; a killed run is reported next start."""
 
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
+from pathlib import Path
+
+import pytest
 
 from reeleditor.storage.paths import AppPaths
-from reeleditor.storage.recovery import RunSentinel
+from reeleditor.storage.recovery import RecoveredDraft, RecoveryReport, RunSentinel
 
 
 def test_clean_exit_leaves_no_sentinel(reel_home):
@@ -63,3 +68,108 @@ def test_killed_run_is_reported_with_what_it_was_doing(reel_home):
         assert sentinel.find_stale() == []
     finally:
         sentinel.stop()
+
+
+# -- the recovery prompt's words -------------------------------------------------------------
+
+
+def test_the_prompt_speaks_of_titles_and_lengths():
+    report = RecoveryReport(
+        crashed=True, drafts=(RecoveredDraft("My reel", 12.44, take_seconds=3.2),)
+    )
+    assert report
+    assert report.text() == (
+        "Your last session ended unexpectedly. We kept everything: “My reel” "
+        "(12.4 s, including the take you were recording)."
+    )
+    calm = RecoveryReport(crashed=True)
+    assert calm.text() == (
+        "Your last session ended unexpectedly. We kept everything: your drafts were saved "
+        "as you went."
+    )
+    assert not RecoveryReport(logs=Path("/x"))  # nothing recovered, no crash: no prompt
+    mixed = RecoveryReport(lost=("Beach",), pending=("Park",))
+    assert mixed.lines() == [
+        "A recording was interrupted last time.",
+        "A take in “Beach” could not be saved whole; the damaged file was kept beside the "
+        "draft's media.",
+        "A take in “Park” could not be recovered yet; reeleditor tries again the next time it "
+        "starts.",
+    ]
+
+
+def _kill_when(cmd: list[str], ready, env=None) -> int:
+    """Start `cmd`, read its stderr until `ready(line)`, SIGKILL it; returns its pid."""
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    watchdog = threading.Timer(60, proc.kill)  # a hang fails the test instead of stalling it
+    watchdog.start()
+    try:
+        for line in proc.stderr:
+            if ready(line):
+                break
+        else:
+            pytest.fail("the child never got ready")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        watchdog.cancel()
+        watchdog.join()
+        proc.stdout.close()
+        proc.stderr.close()
+    return proc.pid
+
+
+def _recorded_past(seconds: float):
+    def ready(line: str) -> bool:
+        done = re.search(r"\(([\d.]+)/\d+ s\)", line)
+        return bool(done) and float(done.group(1)) >= seconds
+
+    return ready
+
+
+@pytest.mark.slow
+def test_recover_after_crash_reports_a_killed_take_in_plain_words(reel_home):
+    from reeleditor.app import recover_after_crash
+    from reeleditor.storage.drafts import DraftStore
+
+    paths = AppPaths.from_env().ensure()
+    store = DraftStore(paths.drafts)
+    record = [sys.executable, "-m", "reeleditor", "record", "--source", "testpattern"]
+    record += ["--seconds", "30", "--mic", "none", "--width", "180", "--height", "320"]
+    _kill_when([*record, "--title", "My reel"], _recorded_past(1.5))
+    (draft,) = store.scan()[0]
+    assert draft.segments == ()  # the take is only on disk, behind its marker
+    # ... while the app, editing that draft, was killed too
+    script = textwrap.dedent(f"""
+        import sys
+        from reeleditor.storage.recovery import RunSentinel
+        s = RunSentinel({str(paths.runs)!r})
+        s.start()
+        s.update(draft_id={draft.id!r}, recording="media/seg.mp4")
+        print("ready", file=sys.stderr, flush=True)
+        import time; time.sleep(60)
+    """)
+    pid = _kill_when([sys.executable, "-c", script], lambda line: line.strip() == "ready")
+
+    sentinel = RunSentinel(paths.runs)
+    try:
+        report = recover_after_crash(paths, store, sentinel)
+    finally:
+        sentinel.stop()
+    recovered = store.load(draft.id)
+    assert len(recovered.segments) == 1 and recovered.duration >= 1.4
+    assert report.crashed and report.logs == paths.logs
+    assert report.drafts == (
+        RecoveredDraft("My reel", recovered.duration, recovered.segments[0].duration),
+    )
+    text = report.text()
+    assert text == (
+        "Your last session ended unexpectedly. We kept everything: “My reel” "
+        f"({recovered.duration:.1f} s, including the take you were recording)."
+    )
+    assert draft.id not in text and str(pid) not in text and "process" not in text
+    again = RunSentinel(paths.runs)
+    try:
+        assert not recover_after_crash(paths, store, again)  # dealt with: no prompt next time
+    finally:
+        again.stop()

@@ -251,3 +251,77 @@ def test_a_source_closed_during_a_take_ends_it_with_a_clear_error(tmp_path):
     assert result.error is not None and "closed during the take" in str(result.error)
     assert result.frames < 10 * FPS  # it did not run on with a frozen picture
     assert source.open().is_open is False  # a closed source stays closed
+
+
+def _drain(gen):
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
+
+
+def test_an_uncommitted_take_leaves_the_draft_to_its_writer_and_journals_until_settled(store):
+    """commit=False (the app): draft.json is untouched, the journal stays locked (nobody
+    may recover it while its writer lives) until `settle`; `stop` ends the take early."""
+    import threading
+
+    from reeleditor.media.take import find_interrupted
+
+    draft = store.create("uncommitted", width=W, height=H)
+    stop = threading.Event()
+    source = TestPatternSource(W, H, FPS).open()
+    try:
+        gen = record_take(store, draft.id, source, source.audio, 30, commit=False, stop=stop)
+        for progress in gen:
+            if progress.done >= 0.3:
+                stop.set()
+                break
+        take = _drain(gen)
+    finally:
+        source.close()
+    assert take.segment is not None and 0.2 < take.segment.duration < 3
+    assert store.load(draft.id).segments == ()
+    assert take.journal.held and take.journal.path.exists()
+    assert find_interrupted(store) == []  # held: not an interrupted take
+    take.settle()
+    assert not take.journal.path.exists() and recover_takes(store) == []
+
+
+TAKE_THEN_DIE = """
+import os, signal, sys
+from reeleditor.media.sources.testpattern import TestPatternSource
+from reeleditor.media.take import record_take
+from reeleditor.storage.drafts import DraftStore
+store = DraftStore(sys.argv[1])
+source = TestPatternSource(180, 320, 30).open()
+gen = record_take(store, sys.argv[2], source, source.audio, 0.5, commit=False)
+try:
+    while True:
+        next(gen)
+except StopIteration as stop:
+    take = stop.value
+print(take.segment.media, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the take is done; its writer never saved it
+"""
+
+
+@pytest.mark.slow
+def test_a_take_whose_app_dies_before_the_session_saved_it_is_recovered(store):
+    draft = store.create("die before save", width=W, height=H)
+    store.release(draft.id)
+    proc = subprocess.run(
+        [sys.executable, "-c", TAKE_THEN_DIE, str(store.root), draft.id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    media = proc.stdout.strip()
+    assert store.load(draft.id).segments == ()
+    recovered = recover_takes(store)
+    assert [r.segment.media for r in recovered] == [media]
+    segments = store.load(draft.id).segments
+    assert [s.media for s in segments] == [media]
+    assert segments[0].duration == pytest.approx(0.5, abs=0.1)
+    assert recover_takes(store) == []

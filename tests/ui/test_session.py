@@ -194,3 +194,26 @@ def test_flush_supersedes_a_queued_older_save(qtbot, session, store):
     session.flush()
     session.runner.storage_lane.waitForDone(5000)
     assert store.load(session.draft.id).title == "newer"
+
+
+def test_shutdown_cancels_long_work_but_lets_the_storage_lane_finish(qtbot, runner):
+    """Lanes are chosen by the caller's flag, never by a task's name."""
+    release = threading.Event()
+    steps = []
+
+    def long_work():
+        while True:
+            yield Progress("work", 0, 1)
+            release.wait(0.01)
+
+    def storage_work():
+        release.wait(5)
+        steps.append("stored")
+        return "kept"
+
+    work = runner.start("save", long_work)  # named like a save, but on the work lane
+    stored = runner.start("anything", storage_work, storage=True)
+    release.set()
+    runner.shutdown()
+    assert work.cancelling and work.wait(0)
+    assert not stored.cancelling and stored.result == "kept" and steps == ["stored"]

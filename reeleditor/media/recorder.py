@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,8 @@ from reeleditor.core.errors import MediaError
 from reeleditor.media.conform import conform
 from reeleditor.media.encoders import AUDIO_ENCODERS, VIDEO_ENCODERS, pick_encoder
 from reeleditor.media.sources.base import CaptureSource
+
+log = logging.getLogger(__name__)
 
 FRAGMENT_SECONDS = 0.5
 FSYNC_EVERY = 2.0  # seconds: bounds what a power loss (not just a kill) can take
@@ -201,6 +204,7 @@ class SegmentRecorder:
             with self._mux_lock:
                 self._container.mux(packets)
         except Exception as exc:  # ENOSPC and friends arrive as av / OS errors
+            log.warning("muxing %s failed", self.path, exc_info=True)
             self.error = _media_error(self.path, exc)
             self._stop.set()
 
@@ -212,6 +216,7 @@ class SegmentRecorder:
                 self._mux(self._vstream.encode(None))
                 self._encode_audio_tail()
             except Exception as exc:
+                log.warning("flushing %s failed", self.path, exc_info=True)
                 self.error = self.error or _media_error(self.path, exc)
         self._close_container()
 
@@ -220,6 +225,7 @@ class SegmentRecorder:
             if self._container is not None:
                 self._container.close()
         except Exception as exc:
+            log.warning("closing %s failed", self.path, exc_info=True)
             self.error = self.error or _media_error(self.path, exc)
         finally:
             self._container = None
@@ -253,6 +259,7 @@ class SegmentRecorder:
                         os.fsync(self._file.fileno())
                 self._stop.wait(0.02)
         except Exception as exc:
+            log.warning("audio input stopped while recording %s", self.path, exc_info=True)
             self.error = self.error or MediaError(f"audio input stopped: {exc}")
             self._stop.set()
 
@@ -294,6 +301,7 @@ class SegmentRecorder:
         except MediaError as exc:
             self.error = self.error or exc
         except Exception as exc:
+            log.warning("video encoding of %s stopped", self.path, exc_info=True)
             self.error = self.error or _media_error(self.path, exc)
         finally:
             self._stop.set()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,8 +20,44 @@ from PySide6.QtWidgets import (
 
 from reeleditor.core.draft import Draft
 from reeleditor.storage.drafts import DraftProblem, DraftStore
+from reeleditor.ui.theme import BORDER, RAISED, icon_path
 
 THUMB = QSize(90, 160)
+
+
+def thumb_icon(image: QImage | None, ratio: float = 1.0) -> QIcon:
+    """A THUMB-sized icon: the picture fitted and centred, or a placeholder when there is
+    none yet (an empty draft), so every cell of the gallery is the same size."""
+    canvas = QPixmap(round(THUMB.width() * ratio), round(THUMB.height() * ratio))
+    canvas.setDevicePixelRatio(ratio)
+    canvas.fill(Qt.transparent)
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.SmoothPixmapTransform)
+    box = QRectF(0, 0, THUMB.width(), THUMB.height())
+    if image is not None and not image.isNull():
+        size = image.size().scaled(THUMB, Qt.KeepAspectRatio)
+        target = QRectF(
+            (THUMB.width() - size.width()) / 2,
+            (THUMB.height() - size.height()) / 2,
+            size.width(),
+            size.height(),
+        )
+        painter.drawImage(target, image)
+    else:
+        painter.setPen(QColor(BORDER))
+        painter.setBrush(QColor(RAISED))
+        painter.drawRoundedRect(box.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        mark = THUMB.width() * 0.4
+        QIcon(str(icon_path("camera"))).paint(
+            painter,
+            round((THUMB.width() - mark) / 2),
+            round((THUMB.height() - mark) / 2),
+            round(mark),
+            round(mark),
+        )
+    painter.end()
+    return QIcon(canvas)
 
 
 class DraftsPanel(QWidget):
@@ -110,6 +146,7 @@ class DraftsPanel(QWidget):
     ) -> None:
         """Show `drafts` (scanned off the GUI thread by the caller)."""
         keep = current_id or self.selected_id()
+        ratio = self.devicePixelRatioF()
         self.list.clear()
         for draft in drafts:
             when = time.strftime("%d %b %H:%M", time.localtime(draft.updated))
@@ -117,14 +154,8 @@ class DraftsPanel(QWidget):
             item.setData(Qt.UserRole, draft.id)
             item.setToolTip(f"{draft.title} ({draft.id}), {len(draft.segments)} segment(s)")
             thumb = self.store.thumb_path(draft.id)
-            if thumb.is_file():
-                item.setIcon(
-                    QIcon(
-                        QPixmap(str(thumb)).scaled(
-                            THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation
-                        )
-                    )
-                )
+            image = QImage(str(thumb)) if thumb.is_file() else None
+            item.setIcon(thumb_icon(image, ratio))
             self.list.addItem(item)
             if draft.id == keep:
                 self.list.setCurrentItem(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +29,7 @@ class HistoryDialog(QDialog):
         self.setWindowTitle("Version history")
         self.list = QListWidget()
         self.list.setObjectName("historyList")
+        self.list.setSpacing(3)  # two-line entries apart from each other
         self.note = QLabel("Every save is kept (the last 20). Restoring one can be undone.")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
@@ -60,6 +62,26 @@ class HistoryDialog(QDialog):
             item.setData(Qt.UserRole, entry.version)
             self.list.addItem(item)
         self.list.setCurrentRow(min(1, self.list.count() - 1))
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Wide enough for the longest entry (up to most of the screen): nothing cut."""
+        metrics = self.list.fontMetrics()
+        lines = [
+            line for n in range(self.list.count()) for line in self.list.item(n).text().splitlines()
+        ]
+        text = max((metrics.horizontalAdvance(line) for line in lines), default=0)
+        chrome = (
+            2 * self.list.frameWidth()
+            + self.list.verticalScrollBar().sizeHint().width()
+            + 4 * self.list.spacing()
+            + metrics.averageCharWidth() * 4  # the item's own padding and the focus frame
+        )
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        limit = screen.availableGeometry().width() * 0.9 if screen is not None else 1600
+        self.list.setMinimumWidth(int(min(text + chrome, limit)))
+        rows = min(max(self.list.count(), 3), 8)
+        self.list.setMinimumHeight(rows * (2 * metrics.lineSpacing() + 8))
 
     def _on_restore_clicked(self) -> None:
         item = self.list.currentItem()

@@ -1,5 +1,7 @@
 """Drafts gallery, editor and export dialog, each on real drafts."""
 
+import itertools
+
 import av
 import pytest
 from PySide6.QtCore import Qt
@@ -124,3 +126,62 @@ def test_reel_playback_shows_the_composed_reel_then_returns_to_the_camera(
         assert player.position > 0.5
     finally:
         player.close()
+
+
+def test_history_dialog_is_wide_enough_to_read_its_entries(qtbot, recorded_session):
+    from reeleditor.core import edits
+    from reeleditor.ui.history_dialog import HistoryDialog
+
+    session = recorded_session
+    long_title = "A rather long title for a reel about a day at the lake with friends"
+    session.apply(lambda d, now: edits.set_title(d, long_title, now))
+    session.flush()
+    dialog = HistoryDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    metrics = dialog.list.fontMetrics()
+    lines = [
+        line for n in range(dialog.list.count()) for line in dialog.list.item(n).text().split("\n")
+    ]
+    assert any(long_title in line for line in lines)
+    longest = max(metrics.horizontalAdvance(line) for line in lines)
+    assert dialog.width() >= longest
+    assert dialog.list.viewport().width() >= longest  # the text itself is not cut
+    assert dialog.list.horizontalScrollBar().maximum() == 0
+
+
+def test_gallery_cells_are_even_with_and_without_thumbnails(qtbot, store):
+    from PySide6.QtGui import QColor, QImage
+
+    from reeleditor.ui.drafts_panel import THUMB
+
+    with_thumb = store.create("with a thumbnail", now=300.0)
+    wide = store.create("wide thumbnail", now=200.0)
+    store.create("empty", now=100.0)  # nothing recorded: no thumbnail yet
+    for draft, size in ((with_thumb, (90, 160)), (wide, (320, 180))):
+        image = QImage(*size, QImage.Format_RGB32)
+        image.fill(QColor("#c08040"))
+        assert image.save(str(store.thumb_path(draft.id)))
+    panel = DraftsPanel(store)
+    qtbot.addWidget(panel)
+    panel.resize(600, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.refresh(*store.scan())
+    items = [panel.list.item(n) for n in range(panel.list.count())]
+    titles = [i.text().split("\n")[0] for i in items]
+    assert titles == ["with a thumbnail", "wide thumbnail", "empty"]
+    sizes = {panel.list.visualItemRect(i).size().toTuple() for i in items}
+    assert len(sizes) == 1, sizes
+    for item in items:
+        assert not item.icon().isNull()
+        assert item.icon().actualSize(THUMB) == THUMB
+    # the three cells sit on one row, evenly spaced
+    rects = [panel.list.visualItemRect(i) for i in items]
+    assert len({r.top() for r in rects}) == 1
+    gaps = {b.left() - a.left() for a, b in itertools.pairwise(rects)}
+    assert len(gaps) == 1
+    # the empty draft's placeholder is drawn, not blank
+    placeholder = items[2].icon().pixmap(THUMB).toImage()
+    assert placeholder.pixelColor(THUMB.width() // 2, 10).alpha() == 255

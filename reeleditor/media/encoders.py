@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -9,6 +10,8 @@ from functools import cache
 import av
 
 from reeleditor.core.errors import EncoderError
+
+log = logging.getLogger(__name__)
 
 # Preferred first. Hardware encoders are listed by some builds and fail to open without the
 # device, so each candidate is opened once on a tiny frame before it is trusted.
@@ -33,7 +36,8 @@ def _opens(name: str) -> bool:
             ctx.sample_rate, ctx.layout, ctx.format = 48000, "stereo", "fltp"
         ctx.open()
         return True
-    except Exception:  # any failure to create or open means "not usable here"
+    except Exception as exc:  # any failure to create or open means "not usable here"
+        log.info("encoder %s is not usable here: %s", name, exc)
         return False
 
 

@@ -16,6 +16,7 @@ last read, shape (n, channels), and the `time.monotonic()` of the first of them.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from typing import Protocol, runtime_checkable
@@ -23,6 +24,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from reeleditor.core.errors import SourceError
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000
 MAX_BUFFER_SECONDS = 5.0  # beyond this the oldest samples go: nobody read them in time
@@ -124,6 +127,7 @@ def list_microphones() -> list[dict]:
     except SourceError:
         return []
     except Exception:  # PortAudio can fail in odd ways on a broken audio setup
+        log.warning("listing microphones failed", exc_info=True)
         return []
 
 
@@ -288,7 +292,9 @@ def open_microphone(
     try:
         return MicrophoneInput(device, sample_rate=sample_rate, channels=channels)
     except SourceError as exc:
+        log.info("no microphone (%s): recording silence", exc)
         reason = str(exc)
     except Exception as exc:  # a broken audio stack must not stop a recording
+        log.warning("the audio system failed", exc_info=True)
         reason = f"the audio system failed: {exc}"
     return SilenceInput(sample_rate, channels, notice=f"{reason}: recording silence")

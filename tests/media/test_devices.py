@@ -94,15 +94,17 @@ def test_a_camera_that_hangs_is_skipped_not_waited_for():
     assert opened[0].released and opened[2].released
 
 
-def test_a_camera_whose_driver_raises_is_skipped_with_the_reason():
+def test_a_camera_whose_driver_raises_is_skipped_with_the_reason(caplog):
     def opener(index):
         if index == 0:
             raise RuntimeError("driver exploded")
         return FakeCapture()
 
-    scan = scan_cameras([0, 1], opener=opener, timeout=2)
+    with caplog.at_level("WARNING", logger="reeleditor"):
+        scan = scan_cameras([0, 1], opener=opener, timeout=2)
     assert [c["index"] for c in scan.cameras] == [1]
     assert scan.skipped[0]["index"] == 0 and "driver exploded" in scan.skipped[0]["reason"]
+    assert "camera 0: the probe failed" in caplog.text and "RuntimeError" in caplog.text
 
 
 def test_closed_and_pictureless_devices_are_not_cameras():

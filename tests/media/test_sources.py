@@ -179,3 +179,34 @@ def test_importing_sources_does_not_start_threads():
     code = "import reeleditor.media.sources.testpattern, threading; print(threading.active_count())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "1", result.stderr
+
+
+def test_opencv_stays_off_the_terminal_and_the_camera_logs_what_it_tried(caplog):
+    """OpenCV's own "[ WARN:0@..] can't open camera by index" never reaches stderr."""
+    code = (
+        "from reeleditor.media.sources.camera import CameraSource\n"
+        "try:\n    CameraSource(0).open()\nexcept Exception as exc:\n    print(exc)\n"
+    )
+    if list(__import__("pathlib").Path("/dev").glob("video0")):
+        pytest.skip("this machine has a camera 0")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "no camera at index 0" in result.stdout
+    assert "WARN" not in result.stderr and "VIDEOIO" not in result.stderr, result.stderr
+    with caplog.at_level("INFO", logger="reeleditor"), pytest.raises(SourceError):
+        CameraSource(57).open()
+    assert "camera 57 did not open (OpenCV" in caplog.text and "tried:" in caplog.text
+
+
+def test_a_source_that_fails_logs_its_traceback(caplog):
+    class Exploding(TestPatternSource):
+        def _grab(self):
+            raise RuntimeError("the device went away")
+
+    source = Exploding(180, 320, 30)
+    with caplog.at_level("WARNING", logger="reeleditor"):
+        source.open()
+        with pytest.raises(SourceError, match="the device went away"):
+            source.wait_frame(timeout=5)
+        source.close()
+    record = next(r for r in caplog.records if r.name == "reeleditor.media.sources.base")
+    assert record.exc_info and "RuntimeError" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reeleditor.core.errors import SourceError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,10 @@ class CaptureSource(ABC):
                     self._latest = frame
                     self._cond.notify_all()
         except SourceError as exc:
+            log.warning("%s stopped: %s", self.name, exc, exc_info=True)
             self.error = exc
         except Exception as exc:  # a device error must reach the user, not kill silently
+            log.warning("%s stopped", self.name, exc_info=True)
             self.error = SourceError(f"{self.name} stopped: {exc}")
         finally:
             with self._cond:

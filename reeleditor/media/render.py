@@ -119,6 +119,10 @@ def _decode_all(clips: list[Clip], fps: int, out: queue.Queue, stop: threading.E
                 ) from exc
         out.put(None)
     except BaseException as exc:  # handed to the consumer, which raises it
+        if stop.is_set():  # nobody is left to raise it: the log is the only trace
+            log.warning("the export's decoder failed after the export ended", exc_info=True)
+        else:
+            log.debug("the export's decoder failed; the export raises it", exc_info=True)
         out.put(exc)
 
 

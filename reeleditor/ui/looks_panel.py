@@ -144,6 +144,7 @@ class LooksPanel(QWidget):
         self._pending_frame: np.ndarray | None = None
         self._last_frame: np.ndarray | None = None  # re-rendered when the adjustments change
         self._thumb_adjustments: tuple = ()
+        self._thumb_ratio = 1.0
         self.look_titles = {info["name"]: info["title"] for info in list_looks()}
 
         self.look_buttons: dict[str, QToolButton] = {}
@@ -263,22 +264,25 @@ class LooksPanel(QWidget):
         adjustments = draft.look.adjustments if draft is not None else ()
         self._last_frame, self._thumb_adjustments = frame, adjustments
         self._thumbs_busy = True
+        self._thumb_ratio = ratio  # one render in flight at a time: its ratio
         self.runner.start(
             "look thumbnails",
             lambda: _render_thumbnails(frame, size, adjustments),
-            on_finished=lambda images, r=ratio: self._on_thumbnails_finished(images, r),
+            on_finished=self._on_thumbnails_finished,
             on_failed=self._on_thumbnails_failed,
         )
 
-    def _on_thumbnails_finished(self, images: dict[str, QImage], ratio: float) -> None:
+    @Slot(object)
+    def _on_thumbnails_finished(self, images: dict[str, QImage]) -> None:
         for name, image in images.items():
             button = self.look_buttons.get(name)
             if button is not None:
                 pixmap = QPixmap.fromImage(image)
-                pixmap.setDevicePixelRatio(ratio)
+                pixmap.setDevicePixelRatio(self._thumb_ratio)
                 button.setIcon(pixmap)
         self._next_thumbnails()
 
+    @Slot(str)
     def _on_thumbnails_failed(self, message: str) -> None:
         self.runner.error.emit("look thumbnails", message)  # the one place errors are shown
         self._next_thumbnails()

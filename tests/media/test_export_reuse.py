@@ -161,3 +161,20 @@ def test_two_exports_to_one_path_never_share_a_partial_file(store, recorded, tmp
     assert not errors and len(results) == 2
     assert count_frames(out) == 15
     assert sorted(p.name for p in folder.iterdir()) == ["reel.jpg", "reel.mp4"]
+
+
+def test_an_export_in_another_process_is_waited_for(store, recorded, exports):
+    from reeleditor.storage.locks import FileLock
+
+    folder = store.folder(recorded.id) / "export"
+    folder.mkdir()
+    other = FileLock(folder / ".export.lock")  # another reeleditor's export holds it
+    assert other.acquire()
+    try:
+        gen = ensure_export(store, recorded, "small")
+        waiting = next(gen)
+        assert waiting.stage == "wait" and "another reeleditor" in waiting.message
+        assert exports == []
+    finally:
+        other.release()
+    assert count_frames(_run(gen)) == 15 and len(exports) == 1

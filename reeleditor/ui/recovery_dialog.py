@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -43,7 +43,7 @@ class RecoveryDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setObjectName("recoveryText")
         top = QHBoxLayout()
-        top.addWidget(icon, 0)
+        top.addWidget(icon, 0, Qt.AlignTop)
         top.addWidget(self.message, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok)

@@ -176,3 +176,17 @@ def test_describe_file_names_size_or_absence(tmp_path):
     path.write_bytes(b"a" * 3 * 1024)
     assert logs.describe_file(path) == f"{path} (3.0 KiB)"
     assert Path(logs.log_files(tmp_path).crash).name == "crash.log"
+
+
+def test_qt_warnings_go_to_the_log(caplog):
+    qtcore = pytest.importorskip("PySide6.QtCore")
+    from reeleditor.app import _log_qt_message
+
+    previous = qtcore.qInstallMessageHandler(_log_qt_message)
+    try:
+        with caplog.at_level("INFO", logger="reeleditor"):
+            qtcore.qWarning("QWidget::repaint: Recursive repaint detected")
+    finally:
+        qtcore.qInstallMessageHandler(previous)
+    record = next(r for r in caplog.records if r.name == "reeleditor.qt")
+    assert record.levelname == "WARNING" and "Recursive repaint" in record.getMessage()

@@ -87,3 +87,12 @@ def to_stereo(samples: np.ndarray) -> np.ndarray:
     if samples.shape[0] == 1:
         return np.repeat(samples, 2, axis=0)
     return samples[:2]
+
+
+def peak_bars(peaks: np.ndarray, columns: int) -> np.ndarray:
+    """The loudest of `peaks` in each of `columns` equal runs: a waveform `columns` bars wide."""
+    peaks = np.asarray(peaks, np.float32)
+    if peaks.size == 0 or columns < 1:
+        return np.zeros(0, np.float32)
+    edges = np.linspace(0, peaks.size, columns + 1).astype(int)
+    return np.maximum.reduceat(peaks, np.minimum(edges[:-1], peaks.size - 1))

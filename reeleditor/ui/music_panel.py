@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -79,6 +79,7 @@ class MusicPanel(QWidget):
         self.runner = runner
         self.cache_dir = Path(cache_dir)
         self._request = 0  # only the newest song load may show its result
+        self._song_loads: dict = {}  # a load task's signals -> (request, track, choose)
         self._loading: str | None = None  # the track being loaded, if any
         self._choosing = False  # ... and whether it becomes the draft's music when loaded
         self._shown_track: str | None = None  # the track whose peaks the waveform shows
@@ -238,12 +239,25 @@ class MusicPanel(QWidget):
             self._on_song_failed(request, track, choose, str(exc))
             return
         self.status_label.setText(f"Loading {path.name}…")
-        self.runner.start(
+        task = self.runner.start(
             "music waveform",
             lambda: _load_song(path, self.cache_dir),
-            on_finished=lambda result: self._on_song_loaded(request, track, choose, result),
-            on_failed=lambda message: self._on_song_failed(request, track, choose, message),
+            on_finished=self._on_song_task_finished,
+            on_failed=self._on_song_task_failed,
         )
+        self._song_loads[task.signals] = (request, track, choose)
+
+    @Slot(object)
+    def _on_song_task_finished(self, result) -> None:
+        request = self._song_loads.pop(self.sender(), None)
+        if request is not None:
+            self._on_song_loaded(*request, result)
+
+    @Slot(str)
+    def _on_song_task_failed(self, message: str) -> None:
+        request = self._song_loads.pop(self.sender(), None)
+        if request is not None:
+            self._on_song_failed(*request, message)
 
     def _on_song_loaded(self, request: int, track: str, choose: bool, result) -> None:
         if request != self._request:

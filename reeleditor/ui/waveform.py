@@ -7,6 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from reeleditor.core.mixing import peak_bars
 from reeleditor.ui.theme import ACCENT, BASE, BORDER, MUTED
 
 MIN_WINDOW = 1.0  # seconds: an empty reel still shows where the song would start
@@ -34,6 +35,7 @@ class WaveformWidget(QWidget):
         self.start = 0.0
         self.message = "No song"
         self._grab: float | None = None  # seconds between the window start and the mouse
+        self._bars: tuple[int, np.ndarray] | None = None  # (columns, bars): paints reuse them
 
     def sizeHint(self) -> QSize:
         line = self.fontMetrics().height()
@@ -47,6 +49,7 @@ class WaveformWidget(QWidget):
         """Show a song's peaks (None: nothing, with `message` in its place)."""
         self.peaks = np.zeros(0, np.float32) if peaks is None else np.asarray(peaks, np.float32)
         self.song_seconds = max(0.0, float(seconds)) if peaks is not None else 0.0
+        self._bars = None
         self.message = message
         self.start = self._clamp(self.start)
         self.update()
@@ -91,8 +94,9 @@ class WaveformWidget(QWidget):
         w, h = self.width(), self.height()
         mid = h / 2
         columns = max(1, w // 3)  # a bar every 3 px, each the loudest of its buckets
-        edges = np.linspace(0, self.peaks.size, columns + 1).astype(int)
-        bars = np.maximum.reduceat(self.peaks, np.minimum(edges[:-1], self.peaks.size - 1))
+        if self._bars is None or self._bars[0] != columns:  # a drag repaints, bars stay
+            self._bars = (columns, peak_bars(self.peaks, columns))
+        bars = self._bars[1]
         dim, bright = QColor(MUTED), QColor(ACCENT).lighter(130)
         for i, level in enumerate(bars):
             x = (i + 0.5) * w / columns

@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.feed_panel = FeedPanel(
             self.runner, MediaCache(self.paths.media_cache), lambda: self.settings.endpoint
         )
-        self.uploads.finished.connect(lambda _id, err: err or self.feed_panel.refresh())
+        self.uploads.finished.connect(self._on_uploads_finished)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.looks_panel, "Looks")
         self.tabs.addTab(self.music_panel, "Music")
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.recorder.recording_changed.connect(self._on_recorder_changed)
         self.recorder.elapsed.connect(self._on_recorder_elapsed)
         self.recorder.failed.connect(self.show_error)
-        self.recorder.take_added.connect(lambda _segs: self.refresh_drafts())
+        self.recorder.take_added.connect(self._on_recorder_take_added)
         d = self.drafts_panel
         g = self.gallery
         d.open_requested.connect(self.open_draft)
@@ -298,10 +298,24 @@ class MainWindow(QMainWindow):
             "scan",
             self.store.scan,
             storage=True,
-            on_finished=lambda r: self.drafts_panel.refresh(
-                r[0], r[1], self.session.draft.id if self.session.draft else None
-            ),
+            on_finished=self._on_scan_task_finished,
         )
+
+    @Slot(object)
+    def _on_scan_task_finished(self, scanned) -> None:
+        drafts, problems = scanned
+        self.drafts_panel.refresh(
+            drafts, problems, self.session.draft.id if self.session.draft else None
+        )
+
+    @Slot(list)
+    def _on_recorder_take_added(self, _segments: list) -> None:
+        self.refresh_drafts()
+
+    @Slot(str, str)
+    def _on_uploads_finished(self, _entry_id: str, error: str) -> None:
+        if not error:
+            self.feed_panel.refresh()
 
     def _open_initial_draft(self) -> None:
         """Carry on with the last edited draft; a first-time user gets a fresh one."""
@@ -445,9 +459,17 @@ class MainWindow(QMainWindow):
             self.runner.start(
                 "thumbnail",
                 lambda: refresh_thumbnail(self.store, draft),
-                on_finished=lambda _p: self.refresh_drafts(),
-                on_failed=lambda _m: None,
-            )  # a thumbnail is never worth a dialog
+                on_finished=self._on_thumbnail_task_finished,
+                on_failed=self._on_thumbnail_task_failed,
+            )
+
+    @Slot(object)
+    def _on_thumbnail_task_finished(self, _path) -> None:
+        self.refresh_drafts()
+
+    @Slot(str)
+    def _on_thumbnail_task_failed(self, message: str) -> None:
+        log.info("thumbnail not refreshed: %s", message)  # never worth a dialog
 
     # -- export and settings --------------------------------------------------------------
     def export_current(self) -> None:

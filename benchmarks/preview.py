@@ -121,11 +121,9 @@ def main() -> None:
     window, sentinel = create_main_window()
     window.show()
     ready = QEventLoop()
-    poll = QTimer(interval=20)
-    poll.timeout.connect(lambda: window.source is not None and ready.quit())
-    poll.start()
-    ready.exec()  # the camera opens on a worker thread
-    poll.stop()
+    window.preview.camera_opened.connect(ready.quit)
+    if window.source is None:
+        ready.exec()  # the camera opens on a worker thread
     window.session.apply(lambda d, now: edits.set_look(d, Look(args.look), now))
     warm = QEventLoop()
     QTimer.singleShot(1000, warm.quit)

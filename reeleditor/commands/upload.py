@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from reeleditor.commands.common import drive
-from reeleditor.core.errors import DraftNotFound, UploadError
+from reeleditor.core.errors import DraftNotFound, StorageError, UploadError
 from reeleditor.upload.chunks import file_sha256
 from reeleditor.upload.credentials import TokenStore, resolve_endpoint, resolve_token
-from reeleditor.upload.errors import RetryPolicy, SourceFileError
+from reeleditor.upload.errors import AuthFailed, RetryPolicy, SourceFileError
 from reeleditor.upload.queue import UploadEntry, UploadQueue
-from reeleditor.upload.transfer import MiB, Uploader
+from reeleditor.upload.transfer import MiB, Uploader, human_size
+
+OFFLINE_GIVE_UP = 10.0  # seconds: an endpoint that never answers fails the command this fast
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)i?[bB]?\s*$")
 FILETYPES = {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
@@ -43,31 +45,66 @@ def _queue(ctx) -> UploadQueue:
     return UploadQueue(ctx.paths.uploads)
 
 
-def _token(ctx, args, endpoint: str) -> str | None:
-    """The token for `endpoint`; --token-stdin reads one and stores it (never echoed)."""
-    store = TokenStore(ctx.paths.config)
-    if getattr(args, "token_stdin", False):
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise UploadError("--token-stdin was given but stdin had no token")
-        where = store.set(endpoint, token)
-        ctx.warn(
-            f"token for {endpoint} saved in the {where}"
+class _Token:
+    """The token for one endpoint; one read by --token-stdin is stored only once the
+    server has accepted a request made with it (never echoed, never stored if refused)."""
+
+    def __init__(self, ctx, args, endpoint: str) -> None:
+        self.ctx, self.endpoint = ctx, endpoint
+        self.store = TokenStore(ctx.paths.config)
+        self.fresh = bool(getattr(args, "token_stdin", False))
+        if self.fresh:
+            self.value = sys.stdin.readline().strip()
+            if not self.value:
+                raise UploadError("--token-stdin was given but stdin had no token")
+        else:
+            self.value = resolve_token(self.store, endpoint)
+
+    def accepted(self, _endpoint: str) -> None:
+        self.fresh = False
+        try:
+            where = self.store.set(self.endpoint, self.value)
+        except StorageError as exc:  # the upload goes on; only the saving failed
+            self.ctx.warn(f"the server accepted the token, but it could not be saved: {exc}")
+            return
+        self.ctx.warn(
+            f"the server accepted the token for {self.endpoint}; saved in the {where}"
             if where == "keyring"
-            else f"token for {endpoint} saved in {where} (readable by you only)"
+            else f"the server accepted the token for {self.endpoint}; saved in {where} "
+            "(readable by you only)"
         )
-        return token
-    return resolve_token(store, endpoint)
+
+    def run(self, work):
+        """Drive an upload; a refused or unconfirmed new token is said to be not saved."""
+        try:
+            entry = drive(work, self.ctx.stderr)
+        except AuthFailed as exc:
+            if self.fresh:
+                raise AuthFailed(f"{exc.message}; the token was not saved", exc.hint) from None
+            raise
+        except BaseException:
+            self._unconfirmed()
+            raise
+        self._unconfirmed()
+        return entry
+
+    def _unconfirmed(self) -> None:
+        if self.fresh:
+            self.ctx.warn("the token was not saved: the server has not accepted it yet")
 
 
-def _uploader(ctx, args, token: str | None) -> Uploader:
+def _uploader(ctx, args, token: _Token) -> Uploader:
     chunk = args.chunk_size or ctx.settings.chunk_size_mib * MiB
     return Uploader(
         _queue(ctx),
-        token,
+        token.value,
         chunk_size=chunk,
-        policy=RetryPolicy(give_up_after=args.retry_for),
-        timeout=(min(10.0, args.timeout), args.timeout),
+        policy=RetryPolicy(
+            give_up_after=args.retry_for,
+            offline_give_up_after=min(args.retry_for, OFFLINE_GIVE_UP),
+        ),
+        timeout=(min(5.0, args.timeout), args.timeout),
+        on_token_accepted=token.accepted if token.fresh else None,
     )
 
 
@@ -91,8 +128,8 @@ def _report(ctx, args, entry: UploadEntry) -> int:
     if args.json:
         ctx.json(entry_summary(entry, False))
     elif entry.state == "done":
-        size = f"{entry.size / MiB:.1f} MiB"
-        ctx.warn(f"upload {entry.id} done: {entry.name}, {size}, every byte confirmed")
+        checked = entry.verified or "server confirmed every byte"
+        ctx.warn(f"upload {entry.id} done: {entry.name}, {human_size(entry.size)}; {checked}")
         ctx.out(entry.upload_url)
     else:
         ctx.warn(
@@ -118,7 +155,7 @@ def cmd_upload(ctx, args) -> int:
         raise SourceFileError(
             f"{target} is neither a file nor a draft id", "see 'reeleditor drafts list'"
         )
-    token = _token(ctx, args, endpoint)
+    token = _Token(ctx, args, endpoint)
     queue = _queue(ctx)
     size = path.stat().st_size
     digest = drive(file_sha256(path, stage="hashing"), ctx.stderr)
@@ -144,7 +181,7 @@ def cmd_upload(ctx, args) -> int:
     else:
         ctx.warn(f"continuing upload {entry.id} of {path}")
     ctx.warn(f"upload {entry.id}: {path} -> {endpoint}")
-    entry = drive(_uploader(ctx, args, token).run(entry.id, trusted_sha256=digest), ctx.stderr)
+    entry = token.run(_uploader(ctx, args, token).run(entry.id, trusted_sha256=digest))
     return _report(ctx, args, entry)
 
 
@@ -161,7 +198,10 @@ def cmd_list(ctx, args) -> int:
         ctx.out("no uploads: publish one with 'reeleditor upload FILE'")
     for row in rows:
         state = row["state"] + (" (running)" if row["running"] else "")
-        error = f"  [{row['last_error']}]" if row["last_error"] and row["state"] != "done" else ""
+        if row["state"] == "done":
+            error = f"  [{row['verified']}]" if row["verified"] else ""
+        else:
+            error = f"  [{row['last_error']}]" if row["last_error"] else ""
         ctx.out(
             f"{row['id']}  {state:<20} {row['percent']:5.1f}%  "
             f"{row['size'] / MiB:8.1f} MiB  {Path(row['file']).name}{error}"
@@ -189,8 +229,8 @@ def cmd_resume(ctx, args) -> int:
     entry = queue.get(args.id)
     if entry.state == "done":
         return _report(ctx, args, entry)
-    token = _token(ctx, args, entry.endpoint)
-    entry = drive(_uploader(ctx, args, token).run(args.id), ctx.stderr)
+    token = _Token(ctx, args, entry.endpoint)
+    entry = token.run(_uploader(ctx, args, token).run(args.id))
     return _report(ctx, args, entry)
 
 
@@ -237,7 +277,7 @@ def _transfer_args(p: argparse.ArgumentParser) -> None:
         default=120.0,
         metavar="S",
         help="give up after failing this long without progress; the upload "
-        "stays queued (default 120)",
+        "stays queued (default 120; an endpoint that never answers: 10)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")
 

@@ -1,10 +1,24 @@
-"""Publishing from the app: export if needed, queue, upload on the worker; list and control."""
+"""Publishing from the app: export if needed, queue, upload; list, pause, resume, cancel.
+
+Uploads run as tasks of the app's TaskRunner (one generator per entry, on the work lane),
+not on a thread of their own: their progress and their `UploadResult` reach the window
+by the one path every background result takes, a cancelled task closes the upload at its
+next yield, and the controller starts the next upload only when the runner says the last
+one is done, so two uploads never run at once. `UploadScheduler` (upload/, no Qt) decides
+what runs next; the command line uses the same Uploader without any of this.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+import math
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,21 +32,34 @@ from PySide6.QtWidgets import (
 from reeleditor.core.draft import Draft
 from reeleditor.core.progress import Progress
 from reeleditor.core.settings import DEFAULT_ENDPOINT
-from reeleditor.ui.workers import TaskRunner
+from reeleditor.ui.workers import Task, TaskRunner
 from reeleditor.upload.chunks import file_sha256
-from reeleditor.upload.credentials import TokenStore, resolve_token
-from reeleditor.upload.queue import UploadQueue
-from reeleditor.upload.transfer import Uploader
-from reeleditor.upload.worker import UploadWorker
+from reeleditor.upload.credentials import TokenStore, origin, resolve_token
+from reeleditor.upload.errors import RetryPolicy
+from reeleditor.upload.queue import UploadEntry, UploadQueue
+from reeleditor.upload.transfer import MiB, Uploader
+from reeleditor.upload.worker import UploadOutcome, UploadResult, UploadScheduler, describe
+
+log = logging.getLogger(__name__)
+OFFLINE_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 60.0)  # seconds between tries while offline
+# In the app an endpoint that does not answer is handed to the controller's slow backoff
+# after a few seconds, instead of the command line's quick retries.
+APP_POLICY = RetryPolicy(offline_give_up_after=4.0)
 
 
 class UploadController(QObject):
-    """Owns the upload worker thread; its callbacks become queued signals here."""
+    """Runs queued uploads one at a time on the TaskRunner; retries offline ones with backoff.
+
+    A token typed in Settings is offered (`offer_token`): kept in memory and used, stored
+    only once the server has accepted an authenticated request with it.
+    """
 
     progress = Signal(str, object)  # entry id, Progress
-    finished = Signal(str, str)  # entry id, "" or the error
+    finished = Signal(str, str)  # entry id, "" when done and checked, else why it ended
+    ended = Signal(object)  # UploadResult of each run
     changed = Signal()  # the queue changed: refresh lists
     preparing = Signal(object)  # Progress of export + hashing before the upload
+    offline = Signal(str, float)  # entry id, seconds until the next try
 
     def __init__(
         self,
@@ -42,32 +69,79 @@ class UploadController(QObject):
         settings,
         parent: QObject | None = None,
         bundled_endpoint: str = DEFAULT_ENDPOINT,
+        *,
+        policy: RetryPolicy = APP_POLICY,
+        offline_delays: tuple[float, ...] = OFFLINE_DELAYS,
     ) -> None:
         super().__init__(parent)
         self.store, self.runner, self.settings = store, runner, settings
         self.paths = paths
         self.queue = UploadQueue(paths.uploads)
         self.tokens = TokenStore(paths.config)
-        self._worker: UploadWorker | None = None
+        self._token_lock = threading.Lock()
+        self._offered: tuple[str, str] | None = None  # (origin, token) not yet accepted
+        self._token_news = ""  # set on the upload thread, shown with the run's result
+        self.scheduler = UploadScheduler(
+            Uploader(
+                self.queue,
+                self._token_for,
+                chunk_size=settings.chunk_size_mib * MiB,
+                policy=policy,
+                on_token_accepted=self._on_token_accepted,
+            )
+        )
+        self._task: Task | None = None
+        self._running = ""  # the entry the task uploads
+        self._closing = False
+        self.offline_delays = offline_delays
+        self._offline_step = 0
+        self.offline_entry = ""  # the entry waiting for the endpoint to come back
+        self.retry_at: float | None = None  # monotonic time of the next try
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._on_retry_timeout)
         self.local_cloud = None  # the bundled reference cloud, when the endpoint is it
         self.bundled_endpoint = bundled_endpoint
 
-    def worker(self) -> UploadWorker:
-        if self._worker is None:
-            token = resolve_token(self.tokens, self.settings.endpoint)
-            uploader = Uploader(
-                self.queue, token, chunk_size=self.settings.chunk_size_mib * 1024 * 1024
-            )
-            self._worker = UploadWorker(
-                uploader,
-                on_progress=lambda eid, p: self.progress.emit(eid, p),
-                on_finished=lambda eid, _e, err: self.finished.emit(eid, str(err or "")),
-            ).start(resume_unfinished=True)  # what a previous run left continues
-        return self._worker
+    # -- tokens ------------------------------------------------------------------------------
+    def offer_token(self, endpoint: str, token: str) -> None:
+        """Use `token` for `endpoint` from now on; store it once the server accepts it."""
+        with self._token_lock:
+            self._offered = (origin(endpoint), token)
+        self.retry_now()
 
+    @property
+    def token_offered(self) -> bool:
+        with self._token_lock:
+            return self._offered is not None
+
+    def _token_for(self, endpoint: str) -> str | None:
+        with self._token_lock:
+            offered = self._offered
+        if offered and offered[0] == origin(endpoint):
+            return offered[1]
+        return resolve_token(self.tokens, endpoint)
+
+    def _on_token_accepted(self, endpoint: str) -> None:
+        """On the upload thread: the server took a request with the token; keep it now."""
+        with self._token_lock:
+            offered = self._offered
+            if not offered or offered[0] != origin(endpoint):
+                return
+            self._offered = None
+        try:
+            self.tokens.set(endpoint, offered[1])
+            self._token_news = "The server accepted the new token; it is saved."
+        except Exception as exc:  # the upload goes on; the user learns it was not saved
+            log.warning("could not store the token for %s", origin(endpoint), exc_info=True)
+            self._token_news = f"The server accepted the new token; saving it failed: {exc}"
+
+    # -- the queue ---------------------------------------------------------------------------
     def resume_unfinished(self) -> None:
-        if any(e.state in ("queued", "uploading", "verifying") for e in self.queue.list()):
-            self.worker()
+        """Start what a previous run left queued (paused uploads wait for Resume)."""
+        self._closing = False
+        self.scheduler.submit_unfinished()
+        self._pump()
 
     def ensure_local_cloud(self) -> None:
         """The default endpoint is the bundled cloud on loopback: serve it if nobody does."""
@@ -81,6 +155,7 @@ class UploadController(QObject):
             try:
                 self.local_cloud = serve_in_thread("127.0.0.1", port, self.paths.data / "cloud")
             except OSError:
+                log.warning("could not serve the bundled cloud on port %s", port, exc_info=True)
                 self.local_cloud = None  # the upload will then say the endpoint is down
 
     def publish(self, draft: Draft, on_failed) -> None:
@@ -109,35 +184,73 @@ class UploadController(QObject):
             "publish",
             work,
             on_progress=self.preparing.emit,
-            on_finished=self._on_queued,
+            on_finished=self._on_publish_queued,
             on_failed=on_failed,
         )
 
-    def _on_queued(self, entry_id: str) -> None:
-        self.worker().submit(entry_id)
+    @Slot(object)
+    def _on_publish_queued(self, entry_id: str) -> None:
+        self._closing = False
+        self.scheduler.submit(entry_id)
         self.changed.emit()
+        self._pump()
 
     def pause(self, entry_id: str) -> None:
-        self.worker().pause(entry_id)
+        self.scheduler.pause(entry_id)
+        if entry_id == self.offline_entry:
+            self._end_offline_wait()
         self.changed.emit()
+        self._pump()
 
     def resume(self, entry_id: str) -> None:
-        self.worker().resume(entry_id)
+        """Resume a paused or failed upload; for one waiting to retry, try it now."""
+        self._closing = False
+        self.scheduler.resume(entry_id)
+        self.retry_now()
         self.changed.emit()
 
     def cancel(self, entry_id: str) -> None:
-        self.worker().cancel(entry_id)
+        self.scheduler.cancel(entry_id)
+        self.retry_now()  # the cancel is a run too (it tells the server); do it now
         self.changed.emit()
 
-    def reconfigure(self, settings) -> None:
-        self.settings = settings
-        self.shutdown()  # the next upload starts a worker with the new endpoint and token
-        self.resume_unfinished()
+    def retry_now(self) -> None:
+        """End an offline wait: try the next upload now."""
+        if self._retry.isActive():
+            self._end_offline_wait()
+        self._pump()
 
-    def shutdown(self) -> None:
-        if self._worker is not None:
-            self._worker.stop(timeout=10)  # unfinished uploads resume next start
-            self._worker = None
+    def retry_in(self) -> float | None:
+        """Seconds until the next try of an offline upload, or None when not waiting."""
+        if self.retry_at is None:
+            return None
+        return max(0.0, self.retry_at - time.monotonic())
+
+    def reconfigure(self, settings) -> None:
+        """New settings: later runs use its chunk size; a token change goes by offer_token."""
+        self.settings = settings
+        self.scheduler.uploader.chunk_size = settings.chunk_size_mib * MiB
+        self.retry_now()  # the endpoint or the network may be fixed: do not wait
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def shutdown(self, timeout: float = 15.0) -> bool:
+        """Stop the running upload and drain the pending ones (all stay queued on disk).
+
+        Waits up to `timeout` for the running upload to end; True when none runs anymore.
+        """
+        self._closing = True
+        self._end_offline_wait()
+        self.scheduler.stop()
+        task = self._task
+        if task is None:
+            return True
+        if task.wait(timeout):  # a stop abandons the chunk in flight, so this is short
+            return True
+        log.warning("upload %s did not stop within %.0f s", self._running, timeout)
+        return False
 
     def close(self) -> None:
         self.shutdown()
@@ -147,15 +260,99 @@ class UploadController(QObject):
             self.local_cloud.cloud.processing.shutdown(wait=True)
             self.local_cloud = None
 
+    # -- running one upload at a time ----------------------------------------------------------
+    def _pump(self) -> None:
+        """Start the next upload, unless one runs, the app closes or an offline wait is on."""
+        if self._task is not None or self._closing or self.runner.closed:
+            return
+        if self._retry.isActive():
+            return
+        nxt = self.scheduler.take_next()
+        if nxt is None:
+            return
+        entry_id, control = nxt
+        self._running = entry_id
+        task = self.runner.start(
+            "upload",
+            functools.partial(self.scheduler.work, entry_id, control),
+            on_progress=self._on_task_progress,
+            on_finished=self._on_task_finished,
+            on_failed=self._on_task_failed,
+        )
+        control.link(lambda: task.cancelling)  # the runner shutting down stops the upload
+        task.signals.done.connect(self._on_task_done)
+        self._task = task
+        self.changed.emit()
+
+    def _end_offline_wait(self) -> None:
+        self._retry.stop()
+        self.retry_at = None
+        self.offline_entry = ""
+
+    @Slot()
+    def _on_retry_timeout(self) -> None:
+        self.retry_at = None  # offline_entry stays until the try's result says otherwise
+        self._pump()
+
+    @Slot(object)
+    def _on_task_progress(self, progress: Progress) -> None:
+        self.progress.emit(self._running, progress)
+
+    @Slot(object)
+    def _on_task_finished(self, result: UploadResult) -> None:
+        news, self._token_news = self._token_news, ""
+        message = describe(result)
+        if result.outcome is UploadOutcome.OFFLINE and not self._closing:
+            delay = self.offline_delays[min(self._offline_step, len(self.offline_delays) - 1)]
+            self._offline_step += 1
+            self.scheduler.submit(result.entry_id, first=True)
+            self.offline_entry = result.entry_id
+            self.retry_at = time.monotonic() + delay
+            self._retry.start(int(delay * 1000))
+            self.offline.emit(result.entry_id, delay)
+        elif result.outcome is not UploadOutcome.OFFLINE:
+            self._offline_step = 0  # it answered: the next offline spell starts short again
+            self._end_offline_wait()
+        if result.auth_failed and result.entry is not None:
+            with self._token_lock:
+                offered = self._offered
+                if offered and offered[0] == origin(result.entry.endpoint):
+                    self._offered = None
+                    news = "The server refused the new token; it was not saved."
+        if news:
+            message = f"{message} {news}"
+        self.ended.emit(replace(result, message=message))
+        self.finished.emit(result.entry_id, "" if result.outcome is UploadOutcome.DONE else message)
+        self.changed.emit()
+
+    @Slot(str)
+    def _on_task_failed(self, message: str) -> None:
+        # work() turns every error into a result; this is a failure of the runner's own
+        log.error("upload task failed: %s", message)
+        self._on_task_finished(UploadResult(self._running, UploadOutcome.FAILED, None, message))
+
+    @Slot()
+    def _on_task_done(self) -> None:
+        self.scheduler.release(self._running)  # also when the task was closed unstarted
+        self._task = None
+        self._running = ""
+        self.changed.emit()
+        self._pump()
+
 
 class UploadsPanel(QWidget):
-    """Every queued reel with its state, bytes, rate and time left; pause, resume, cancel."""
+    """Every queued reel with its state, bytes, rate and time left; pause, resume, cancel.
+
+    The buttons act on the selected upload and are enabled only when they can do something
+    for it: nothing to pause or resume once an upload is done.
+    """
 
     def __init__(self, controller: UploadController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.list = QListWidget()
         self.list.setObjectName("uploadsList")
+        self.list.currentItemChanged.connect(self._on_list_current_item_changed)
         self.status = QLabel("Published reels upload here, and resume if the connection drops.")
         self.status.setWordWrap(True)
         self.buttons = {name: QPushButton(name.title()) for name in ("pause", "resume", "cancel")}
@@ -171,46 +368,106 @@ class UploadsPanel(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(row)
         self._live: dict[str, str] = {}
+        self._entries: dict[str, UploadEntry] = {}
+        self._countdown = QTimer(self)  # redraws "retrying in N s" while offline
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._on_countdown_timeout)
         controller.progress.connect(self._on_controller_progress)
-        controller.finished.connect(self._on_controller_finished)
+        controller.ended.connect(self._on_controller_ended)
         controller.changed.connect(self.refresh)
         controller.preparing.connect(self._on_controller_preparing)
+        controller.offline.connect(self._on_controller_offline)
         self.refresh()
 
+    # -- what each row says --------------------------------------------------------------------
+    def _line(self, entry: UploadEntry) -> str:
+        if entry.id == self.controller.offline_entry and (left := self.controller.retry_in()):
+            return f"offline, retrying in {math.ceil(left)} s"
+        if entry.id in self._live and entry.id == self.controller.scheduler.running:
+            return self._live[entry.id]
+        done = entry.offset / entry.size * 100 if entry.size else 100
+        if entry.state == "done":
+            return f"done · {entry.verified}" if entry.verified else "done"
+        if entry.state == "failed":
+            return f"failed: {entry.last_error}" if entry.last_error else "failed"
+        return f"{entry.state} · {done:.0f}%"
+
     def refresh(self) -> None:
-        current = self.list.currentItem().data(Qt.UserRole) if self.list.currentItem() else None
+        current = self.selected_id()
+        self.list.blockSignals(True)
         self.list.clear()
+        self._entries = {}
         for entry in sorted(self.controller.queue.list(), key=lambda e: e.created, reverse=True):
-            done = entry.offset / entry.size * 100 if entry.size else 100
-            text = self._live.get(entry.id) or f"{entry.state} · {done:.0f}%"
-            if entry.state == "failed" and entry.last_error:
-                text = f"failed: {entry.last_error}"
-            item = QListWidgetItem(f"{entry.title or Path(entry.file).name}\n{text}")
+            self._entries[entry.id] = entry
+            item = QListWidgetItem(f"{entry.title or Path(entry.file).name}\n{self._line(entry)}")
             item.setData(Qt.UserRole, entry.id)
             self.list.addItem(item)
             if entry.id == current:
                 self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self._update_buttons()
 
-    def _on_controller_preparing(self, progress: Progress) -> None:
-        self.status.setText(f"Preparing: {progress.describe()}")
+    def selected_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.UserRole) if item is not None else None
 
-    def _on_controller_progress(self, entry_id: str, progress: Progress) -> None:
-        self._live[entry_id] = progress.describe()
-        self.status.setText(progress.describe())
+    def _set_line(self, entry_id: str, line: str) -> None:
         for i in range(self.list.count()):
             item = self.list.item(i)
             if item.data(Qt.UserRole) == entry_id:
-                title = item.text().split("\n")[0]
-                item.setText(f"{title}\n{progress.describe()}")
+                item.setText(f"{item.text().split(chr(10))[0]}\n{line}")
                 return
         self.refresh()
 
-    def _on_controller_finished(self, entry_id: str, error: str) -> None:
-        self._live.pop(entry_id, None)
-        self.status.setText(error or "Upload complete: every byte confirmed by the server.")
+    def _update_buttons(self) -> None:
+        entry = self._entries.get(self.selected_id() or "")
+        running = entry is not None and entry.id == self.controller.scheduler.running
+        waiting = entry is not None and entry.id == self.controller.offline_entry
+        state = entry.state if entry is not None else ""
+        self.buttons["pause"].setEnabled(running or state in ("queued", "uploading", "verifying"))
+        self.buttons["resume"].setEnabled(
+            not running and (state in ("paused", "failed") or waiting)
+        )
+        self.buttons["cancel"].setEnabled(entry is not None and state != "done")
+
+    # -- slots ---------------------------------------------------------------------------------
+    @Slot(object, object)
+    def _on_list_current_item_changed(self, _current, _previous) -> None:
+        self._update_buttons()
+
+    @Slot(object)
+    def _on_controller_preparing(self, progress: Progress) -> None:
+        self.status.setText(f"Preparing: {progress.describe()}")
+
+    @Slot(str, object)
+    def _on_controller_progress(self, entry_id: str, progress: Progress) -> None:
+        self._live[entry_id] = progress.describe()
+        self.status.setText(progress.describe())
+        self._set_line(entry_id, progress.describe())
+
+    @Slot(object)
+    def _on_controller_ended(self, result: UploadResult) -> None:
+        self._live.pop(result.entry_id, None)
+        if result.outcome is not UploadOutcome.OFFLINE:
+            self.status.setText(result.message)
         self.refresh()
 
+    @Slot(str, float)
+    def _on_controller_offline(self, entry_id: str, _delay: float) -> None:
+        self._countdown.start()
+        self._on_countdown_timeout()
+
+    @Slot()
+    def _on_countdown_timeout(self) -> None:
+        entry_id, left = self.controller.offline_entry, self.controller.retry_in()
+        if not entry_id or left is None:
+            self._countdown.stop()
+            return
+        line = f"offline, retrying in {math.ceil(left)} s"
+        self.status.setText(line)
+        self._set_line(entry_id, line)
+
     def _on_button_clicked(self, name: str) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            getattr(self.controller, name)(item.data(Qt.UserRole))
+        entry_id = self.selected_id()
+        if entry_id is not None:
+            getattr(self.controller, name)(entry_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import BinaryIO
 
 from reeleditor.core.progress import Progress
+from reeleditor.upload.errors import Interrupted
 
 READ_BLOCK = 256 * 1024  # one read() of a chunk body: cache-sized, measured fastest here
 HASH_BLOCK = 1024 * 1024  # one read of the whole-file sha256
@@ -21,10 +22,19 @@ class ChunkBody:
     It has a length, so requests sends Content-Length (never chunked encoding), and it reads
     at most `READ_BLOCK` bytes at a time into one buffer: a chunk never sits in memory whole.
     `sent` counts the bytes handed to the socket so far, for progress within a chunk.
+    `abort()` is asked before each read: when it says so, the request is abandoned
+    (`Interrupted`), so a stop or cancel never waits for a whole chunk on a slow link.
     """
 
-    def __init__(self, fileobj: BinaryIO, start: int, length: int) -> None:
+    def __init__(
+        self,
+        fileobj: BinaryIO,
+        start: int,
+        length: int,
+        abort: Callable[[], bool] | None = None,
+    ) -> None:
         self._file = fileobj
+        self._abort = abort
         self.start = start
         self.length = length
         self._pos = 0
@@ -43,6 +53,8 @@ class ChunkBody:
         left = self.length - self._pos
         if left <= 0:
             return b""
+        if self._abort is not None and self._abort():
+            raise Interrupted(f"abandoned at byte {self.start + self._pos}")
         size = left if size is None or size < 0 else min(size, left)
         size = min(size, len(self._buf))
         self._file.seek(self.start + self._pos)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from reeleditor.upload.tus import check_endpoint
 
 ENDPOINT_ENV = "REELEDITOR_ENDPOINT"
 TOKEN_ENV = "REELEDITOR_TOKEN"
+log = logging.getLogger(__name__)  # never give it a token: origins only
 KEYRING_SERVICE = "reeleditor"
 TOKEN_FILE = "tokens.json"
 
@@ -43,6 +45,7 @@ def _usable_keyring():
     try:
         backend = keyring.get_keyring()
     except Exception:  # a broken keyring configuration must not stop an upload
+        log.warning("the OS keyring is not usable; tokens go to a private file", exc_info=True)
         return None
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
         return None
@@ -65,10 +68,12 @@ class TokenStore:
     def get(self, endpoint: str) -> str | None:
         key = origin(endpoint)
         if self._keyring:
-            with contextlib.suppress(Exception):
+            try:
                 value = self._keyring.get_password(KEYRING_SERVICE, key)
                 if value:
                     return value
+            except Exception:  # a locked keyring: the private file may still have one
+                log.warning("could not read the keyring for %s", key, exc_info=True)
         return self._read_file().get(key)
 
     def set(self, endpoint: str, token: str) -> str:
@@ -80,7 +85,7 @@ class TokenStore:
                 self._drop_from_file(key)
                 return "keyring"
             except Exception:  # locked or broken keyring: fall back to the private file
-                pass
+                log.warning("could not store in the keyring for %s", key, exc_info=True)
         tokens = self._read_file()
         tokens[key] = token
         self._write_file(tokens)
@@ -89,8 +94,10 @@ class TokenStore:
     def delete(self, endpoint: str) -> None:
         key = origin(endpoint)
         if self._keyring:
-            with contextlib.suppress(Exception):
+            try:
                 self._keyring.delete_password(KEYRING_SERVICE, key)
+            except Exception:  # nothing stored there, or a locked keyring
+                log.info("no token deleted from the keyring for %s", key, exc_info=True)
         self._drop_from_file(key)
 
     # -- the 0600 file -------------------------------------------------------------------

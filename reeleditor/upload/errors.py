@@ -16,15 +16,19 @@ from reeleditor.core.errors import UploadError
 #   +-- EndpointUnreachable            retried transient failures until the time ran out
 #   +-- NotTusServer                   the endpoint answers, but not as a tus 1.0.0 server
 #   +-- AuthFailed                     401 / 403: the token is missing or wrong
+#   +-- VerificationFailed             the finished upload on the server is not the file
 #   +-- ServerRejected                 another 4xx; carries the server's own message
 #   +-- SourceFileError                the local file is gone or changed since queueing
 #   +-- UploadBusy                     another process is uploading this entry
 #   +-- EntryNotFound                  no queue entry with that id
 #
 #   Transient (not a user error)       one failed request worth retrying after a delay
+#   +-- Unreachable                    no answer at all: refused, unknown host, connect timeout
 #   +-- UploadGone                     404 / 410 / expired: the server forgot the upload
 #   +-- OffsetConflict                 409: our offset is not the server's; HEAD and resync
 #   +-- ChecksumMismatch               460: the chunk arrived damaged; send it again
+#
+#   Interrupted (not a user error)     a stop or cancel was asked mid-chunk: request abandoned
 
 
 class InvalidEndpoint(UploadError):
@@ -41,6 +45,10 @@ class NotTusServer(UploadError):
 
 class AuthFailed(UploadError):
     """The server refused the token (401 or 403)."""
+
+
+class VerificationFailed(UploadError):
+    """After the last byte the server reports another length, offset or sha256 than the file's."""
 
 
 class ServerRejected(UploadError):
@@ -70,6 +78,14 @@ class Transient(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class Unreachable(Transient):
+    """No HTTP answer at all (refused, unknown host, connect timeout): maybe offline."""
+
+
+class Interrupted(Exception):
+    """A stop or cancel was asked while a chunk was being sent; the request was abandoned."""
 
 
 class UploadGone(Transient):
@@ -108,6 +124,9 @@ class RetryPolicy:
     cap: float = 30.0  # no single delay is longer, unless the server's Retry-After says so
     max_retry_after: float = 300.0  # a Retry-After beyond this is clipped
     give_up_after: float = 120.0  # seconds of failures in a row before the upload stops
+    # An endpoint that never answered in this run (nothing listens, no network) is given
+    # up on sooner: `reeleditor upload` must fail fast there, and the upload stays queued.
+    offline_give_up_after: float = 10.0
     fast_retries: int = 3  # 460 / 409 / 404 resyncs allowed in a row before backing off
 
     def delay(self, failures: int, retry_after: float | None = None, rng=random) -> float:

@@ -47,6 +47,7 @@ class UploadEntry:
     attempts: int = 0
     last_error: str = ""
     cancel_requested: bool = False
+    verified: str = ""  # what was checked on the server when the upload finished, in words
 
     @property
     def name(self) -> str:

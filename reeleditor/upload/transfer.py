@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import threading
 import time
@@ -17,17 +17,21 @@ from reeleditor.upload.chunks import ChunkBody, chunk_digest, file_sha256
 from reeleditor.upload.errors import (
     ChecksumMismatch,
     EndpointUnreachable,
+    Interrupted,
     OffsetConflict,
     RetryPolicy,
     ServerRejected,
     SourceFileError,
     Transient,
+    Unreachable,
     UploadError,
     UploadGone,
+    VerificationFailed,
 )
 from reeleditor.upload.queue import UploadEntry, UploadQueue
-from reeleditor.upload.tus import DEFAULT_TIMEOUT, ServerInfo, TusClient
+from reeleditor.upload.tus import DEFAULT_TIMEOUT, ServerInfo, TusClient, UploadInfo
 
+log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 DEFAULT_CHUNK = 8 * MiB
 
@@ -42,15 +46,36 @@ class UploadProgress(Progress):
 
 
 class Control:
-    """How another thread asks a running upload to pause or cancel (seen at the next yield)."""
+    """How another thread asks a running upload to pause, stop or cancel.
+
+    A pause is honoured after the current chunk; a stop or cancel abandons the chunk being
+    sent (the server keeps what arrived, or the next HEAD says what it kept).
+    """
 
     def __init__(self) -> None:
         self.event = threading.Event()
         self.action = ""
+        self._stopped_by: Callable[[], bool] | None = None
 
     def request(self, action: str) -> None:
         self.action = action
         self.event.set()
+
+    def link(self, stopped: Callable[[], bool]) -> None:
+        """Also stop when `stopped()` says so (say, the task running the upload is cancelled)."""
+        self._stopped_by = stopped
+
+    @property
+    def current(self) -> str:
+        """'' (go on), 'pause', 'stop' or 'cancel'."""
+        if self.action:
+            return self.action
+        if self._stopped_by is not None and self._stopped_by():
+            return "stop"
+        return ""
+
+    def aborting(self) -> bool:
+        return self.current in ("stop", "cancel")
 
 
 class RateMeter:
@@ -76,6 +101,14 @@ def _fmt_time(seconds: float | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
 
 
+def human_size(n: float) -> str:
+    if n >= MiB:
+        return f"{n / MiB:.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{int(n)} bytes"
+
+
 def file_changed(entry: UploadEntry) -> SourceFileError:
     return SourceFileError(
         f"{entry.file} changed since upload {entry.id} was queued (its sha256 differs); "
@@ -91,18 +124,29 @@ def file_missing(entry: UploadEntry) -> SourceFileError:
     )
 
 
+TokenSource = str | Callable[[str], "str | None"] | None
+
+
 class Uploader:
-    """Uploads queue entries; one instance per worker. `run()` is a Progress generator."""
+    """Uploads queue entries; one instance per worker. `run()` is a Progress generator.
+
+    `token` is one token, or a function of the entry's endpoint (so a token is only ever
+    sent to the server it belongs to). `on_token_accepted(endpoint)` is called, on the
+    uploading thread, once the server has accepted an authenticated request (POST, HEAD or
+    PATCH; OPTIONS proves nothing, many servers answer it to anyone): a new token is kept
+    only from then on.
+    """
 
     def __init__(
         self,
         queue: UploadQueue,
-        token: str | None = None,
+        token: TokenSource = None,
         *,
         chunk_size: int = DEFAULT_CHUNK,
         policy: RetryPolicy | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         client_factory: Callable[..., TusClient] = TusClient,
+        on_token_accepted: Callable[[str], None] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk size must be positive")
@@ -112,14 +156,25 @@ class Uploader:
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
         self.client_factory = client_factory
+        self.on_token_accepted = on_token_accepted
+        self._token_pending = False
+
+    def token_for(self, endpoint: str) -> str | None:
+        return self.token(endpoint) if callable(self.token) else self.token
 
     def run(
-        self, entry_id: str, control: Control | None = None, trusted_sha256: str = ""
+        self,
+        entry_id: str,
+        control: Control | None = None,
+        trusted_sha256: str = "",
+        interrupted: str = "paused",
     ) -> Generator[Progress, None, UploadEntry]:
-        """Upload one entry to the end (or until paused / cancelled); returns the entry.
+        """Upload one entry to the end (or until paused / stopped / cancelled); returns it.
 
         The file's sha256 is checked against the entry before any byte is sent, unless the
-        caller has just computed it (`trusted_sha256`).
+        caller has just computed it (`trusted_sha256`). A run closed from outside (Ctrl-C,
+        the generator closed) leaves the entry in state `interrupted`: 'paused' for the
+        command line (resumed on request), 'queued' for the app (resumed at next start).
         """
         control = control or Control()
         lock = self.queue.claim(entry_id)
@@ -138,20 +193,27 @@ class Uploader:
                 entry_id, state="uploading", attempts=entry.attempts + 1, last_error=""
             )
             fileobj = open(entry.file, "rb")  # noqa: SIM115 - closed in finally
-            client = self.client_factory(entry.endpoint, self.token, timeout=self.timeout)
-            entry = yield from self._transfer(entry, client, fileobj, stat, control)
+            token = self.token_for(entry.endpoint)
+            client = self.client_factory(entry.endpoint, token, timeout=self.timeout)
+            self._token_pending = bool(token and self.on_token_accepted)
+            entry, last = yield from self._transfer(entry, client, fileobj, stat, control)
             if entry.state in ("paused", "queued"):  # paused, or stopped to resume later
                 finished = True
                 return entry
             entry = self.queue.update(entry_id, state="verifying")
             yield Progress("verifying", entry.size, entry.size, entry.name)
-            # The server's own offset says it holds every byte, and the file is as it was
-            # when its sha256 matched the entry (same size and mtime before that check and
-            # now), so the bytes sent are the queued file. The server can check them too,
-            # against the sha256 in the upload's metadata (and each chunk's checksum).
-            # Not re-reading 200 MiB here is what keeps the upload near curl's speed.
+            # The file is as it was when its sha256 matched the entry (same size and mtime
+            # before that check and now), so the bytes sent are the queued file; not
+            # re-reading 200 MiB here keeps the upload near curl's speed. What the server
+            # holds is asked (HEAD), and its sha256 compared when the server reports one.
             self._check_unchanged(entry, stat)
-            entry = self.queue.update(entry_id, state="done", offset=entry.size, last_error="")
+            checked = yield from self._verify(entry, client, control, last)
+            if isinstance(checked, UploadEntry):  # paused or stopped while verifying
+                finished = True
+                return checked
+            entry = self.queue.update(
+                entry_id, state="done", offset=entry.size, last_error="", verified=checked
+            )
             finished = True
             return entry
         except Cancelled:
@@ -172,10 +234,12 @@ class Uploader:
             raise
         finally:
             if not finished:  # interrupted (Ctrl-C, generator closed, crash): resumable
-                with contextlib.suppress(Exception):
+                try:
                     current = self.queue.get(entry_id)
                     if current.state in ("uploading", "verifying"):
-                        self.queue.update(entry_id, state="paused", last_error="interrupted")
+                        self.queue.update(entry_id, state=interrupted, last_error="interrupted")
+                except Exception:  # the queue itself failing must not hide the first error
+                    log.warning("could not mark upload %s %s", entry_id, interrupted, exc_info=True)
             if fileobj is not None:
                 fileobj.close()
             if client is not None:
@@ -209,7 +273,8 @@ class Uploader:
         fileobj,
         stat,
         control: Control,
-    ) -> Generator[Progress, None, UploadEntry]:
+    ) -> Generator[Progress, None, tuple[UploadEntry, UploadInfo | None]]:
+        """PATCH chunk after chunk; returns the entry and the server's last answer."""
         policy = self.policy
         info: ServerInfo | None = None
         url = entry.upload_url
@@ -219,6 +284,8 @@ class Uploader:
         failures = 0  # failed attempts in a row
         quick = 0  # 409 / 460 / 404 resyncs in a row
         last_ok = time.monotonic()
+        reached = False  # has the server answered anything in this run?
+        last: UploadInfo | None = None
         meter = RateMeter()
         meter.add(0)
         sent = 0
@@ -226,7 +293,7 @@ class Uploader:
         while True:
             entry = self._check_control(entry, control)
             if entry.state in ("paused", "queued"):
-                return entry
+                return entry, None
             try:
                 if info is None:
                     info = client.options()
@@ -240,10 +307,13 @@ class Uploader:
                     body = None
                     checksum = None
                     if "creation-with-upload" in info.extensions and entry.size:
-                        body = ChunkBody(fileobj, 0, min(self.chunk_size, entry.size))
+                        length = min(self.chunk_size, entry.size)
+                        body = ChunkBody(fileobj, 0, length, control.aborting)
                         if algo:
-                            checksum = (algo, chunk_digest(fileobj, 0, len(body), algo))
+                            checksum = (algo, chunk_digest(fileobj, 0, length, algo))
                     created = client.create(entry.size, self._metadata(entry), body, checksum)
+                    self._accepted(entry)
+                    last = created
                     url, offset = created.url, created.offset
                     sent += offset
                     entry = self.queue.update(
@@ -251,17 +321,21 @@ class Uploader:
                     )
                 elif offset is None:
                     head = client.head(url)
+                    self._accepted(entry)
+                    last = head
                     if head.length not in (None, entry.size) or head.offset > entry.size:
                         raise UploadGone(f"{url} is a different upload")
                     offset = head.offset
                     self.queue.record_progress(entry.id, url, offset, head.expires)
                 if offset >= entry.size:
-                    return entry
+                    return entry, last
                 self._check_unchanged(entry, stat)
                 length = min(self.chunk_size, entry.size - offset)
-                body = ChunkBody(fileobj, offset, length)
+                body = ChunkBody(fileobj, offset, length, control.aborting)
                 checksum = (algo, chunk_digest(fileobj, offset, length, algo)) if algo else None
                 result = client.patch(url, offset, body, checksum)
+                self._accepted(entry)
+                last = result
                 if result.offset <= offset or result.offset > entry.size:
                     offset = None  # the server took nothing (or too much?): ask again
                     raise Transient(f"PATCH {url}: the server's offset did not advance")
@@ -272,6 +346,9 @@ class Uploader:
                     entry = self.queue.update(entry.id, last_error="")
                 failures = quick = 0
                 last_ok = time.monotonic()
+            except Interrupted:
+                offset = None  # the server kept some of the chunk, or none: HEAD will say
+                continue  # the stop or cancel is honoured at the top of the loop
             except UploadGone as exc:
                 url, offset = "", None
                 entry = self.queue.update(entry.id, upload_url="", offset=0, last_error=str(exc))
@@ -291,9 +368,12 @@ class Uploader:
             except Transient as exc:
                 offset = None  # what reached the server is unknown: HEAD before the next PATCH
                 failures += 1
+                reached = reached or not isinstance(exc, Unreachable)
                 delay = policy.delay(failures, exc.retry_after)
-                yield from self._wait(entry, control, delay, exc, last_ok)
+                window = policy.give_up_after if reached else policy.offline_give_up_after
+                yield from self._wait(entry, control, delay, exc, last_ok, window)
                 continue
+            reached = True
             rate = meter.add(sent)
             left = (entry.size - offset) / rate if rate > 0 else None
             yield UploadProgress(
@@ -308,15 +388,21 @@ class Uploader:
             )
 
     def _wait(
-        self, entry: UploadEntry, control: Control, delay: float, exc: Exception, last_ok: float
+        self,
+        entry: UploadEntry,
+        control: Control,
+        delay: float,
+        exc: Exception,
+        last_ok: float,
+        window: float | None = None,
     ) -> Generator[Progress, None, None]:
-        """Back off before the next attempt, or give up when failing for too long."""
+        """Back off before the next attempt, or give up when failing for longer than `window`."""
         reason = getattr(exc, "reason", str(exc))
+        window = self.policy.give_up_after if window is None else window
         self.queue.update(entry.id, last_error=reason)
-        if time.monotonic() + delay - last_ok > self.policy.give_up_after:
+        if time.monotonic() + delay - last_ok > window:
             raise EndpointUnreachable(
-                f"upload {entry.id} stopped after {self.policy.give_up_after:.0f}s of "
-                f"failures: {reason}",
+                f"upload {entry.id} stopped after {window:.0f}s of failures: {reason}",
                 f"it stays queued: 'reeleditor uploads resume {entry.id}'",
             )
         end = time.monotonic() + delay
@@ -337,13 +423,70 @@ class Uploader:
     def _check_control(self, entry: UploadEntry, control: Control) -> UploadEntry:
         """Honour a pause or cancel asked by this process (control) or another (the entry)."""
         current = self.queue.get(entry.id)
-        if control.action == "cancel" or current.cancel_requested:
+        action = control.current
+        if action == "cancel" or current.cancel_requested:
             raise Cancelled(f"upload {entry.id} cancelled")
-        if control.action == "pause" and current.state != "paused":
+        if action == "pause" and current.state != "paused":
             current = self.queue.update(entry.id, state="paused", last_error="")
-        elif control.action == "stop":
+        elif action == "stop":
             current = self.queue.update(entry.id, state="queued", last_error="")
         return current
+
+    def _accepted(self, entry: UploadEntry) -> None:
+        """The server took an authenticated request: a token offered for it may be kept."""
+        if self._token_pending:
+            self._token_pending = False
+            self.on_token_accepted(entry.endpoint)
+
+    def _verify(
+        self, entry: UploadEntry, client: TusClient, control: Control, last: UploadInfo | None
+    ) -> Generator[Progress, None, str | UploadEntry]:
+        """Ask the server what it holds now (HEAD after the last PATCH); say what was checked.
+
+        Returns the words for the entry's `verified`, or the entry when paused or stopped
+        meanwhile. VerificationFailed when the server holds other bytes than the file's.
+        """
+        failures = 0
+        last_ok = time.monotonic()
+        while True:
+            try:
+                head = client.head(entry.upload_url)
+                break
+            except UploadGone:
+                # Some servers hand a finished upload on and forget it: the last answer is
+                # all there is to go by.
+                if last is None or last.offset != entry.size:
+                    raise VerificationFailed(
+                        f"the server forgot upload {entry.id} before it could be checked",
+                        f"upload it again: 'reeleditor upload {entry.file}'",
+                    ) from None
+                head = UploadInfo(entry.upload_url, last.offset, entry.size, None, last.sha256)
+                break
+            except Transient as exc:
+                failures += 1
+                delay = self.policy.delay(failures, exc.retry_after)
+                yield from self._wait(entry, control, delay, exc, last_ok)
+                current = self._check_control(entry, control)
+                if current.state in ("paused", "queued"):
+                    return current
+        if head.offset != entry.size or head.length not in (None, entry.size):
+            expects = f", of an upload of {head.length}" if head.length != entry.size else ""
+            raise VerificationFailed(
+                f"upload {entry.id} is not whole on the server: it holds {head.offset} "
+                f"bytes of {entry.size}{expects}",
+                f"resume it: 'reeleditor uploads resume {entry.id}'",
+            )
+        held = f"server holds {human_size(head.offset)} of {human_size(entry.size)}"
+        sha256 = head.sha256 or (last.sha256 if last else "")
+        if not sha256:
+            return f"{held}; server did not report a sha256: offset checked only"
+        if sha256 != entry.sha256:
+            raise VerificationFailed(
+                f"the server's copy of {entry.name} differs from the file: its sha256 is "
+                f"{sha256[:12]}…, the file's is {entry.sha256[:12]}…",
+                f"upload it again: 'reeleditor upload {entry.file}'",
+            )
+        return f"{held}; sha256 confirmed by server"
 
     def _check_unchanged(self, entry: UploadEntry, stat: os.stat_result) -> None:
         try:
@@ -364,8 +507,10 @@ class Uploader:
         }
 
     def _fail(self, entry_id: str, state: str, exc: Exception) -> None:
-        with contextlib.suppress(Exception):
+        try:
             self.queue.update(entry_id, state=state, last_error=str(exc))
+        except Exception:  # the upload's own error is what the caller reports
+            log.warning("could not mark upload %s %s", entry_id, state, exc_info=True)
 
     def cancel(self, entry_id: str) -> str | None:
         """Cancel an entry no worker holds: delete the server's upload, then the entry.
@@ -385,7 +530,8 @@ class Uploader:
             entry = self.queue.get(entry_id)
             if entry.upload_url and entry.state != "done":
                 own = client is None
-                client = client or self.client_factory(entry.endpoint, self.token, timeout=(5, 10))
+                token = self.token_for(entry.endpoint)
+                client = client or self.client_factory(entry.endpoint, token, timeout=(5, 10))
                 try:
                     client.terminate(entry.upload_url)
                 finally:

@@ -20,6 +20,7 @@ from reeleditor.upload.errors import (
     OffsetConflict,
     ServerRejected,
     Transient,
+    Unreachable,
     UploadGone,
     parse_retry_after,
 )
@@ -29,6 +30,9 @@ OCTETS = "application/offset+octet-stream"
 SOCKET_BLOCK = READ_BLOCK  # bytes per socket send; urllib3's 16 KiB default costs throughput
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (seconds); every request has one
 TOKEN_HINT = "check your token: 'reeleditor upload --token-stdin' or REELEDITOR_TOKEN"
+# Not part of tus 1.0.0: the reference cloud (and any server that wants to) answers the
+# final PATCH, and HEAD of a finished upload, with the hex sha256 of the bytes it stored.
+SHA256_HEADER = "Upload-Sha256-Verified"
 
 
 def check_endpoint(url: str) -> str:
@@ -70,6 +74,12 @@ class UploadInfo:
     offset: int
     length: int | None = None
     expires: float | None = None  # unix time, from Upload-Expires
+    sha256: str = ""  # hex, when the server reports the sha256 of what it stored
+
+
+def _sha256(resp: requests.Response) -> str:
+    value = resp.headers.get(SHA256_HEADER, "").strip().lower()
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else ""
 
 
 def encode_metadata(metadata: dict[str, str]) -> str:
@@ -142,13 +152,18 @@ class TusClient:
             raise ServerRejected(
                 f"secure connection to {url} failed", "check the endpoint's certificate"
             ) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise Unreachable(f"cannot reach {url}: connection timed out") from exc
         except requests.exceptions.Timeout as exc:
             raise Transient(f"{method} {url} timed out") from exc
         except (
             requests.exceptions.ConnectionError,
             requests.exceptions.ChunkedEncodingError,
         ) as exc:
-            raise Transient(f"cannot reach {url}: {_reason(exc)}") from exc
+            reason = _reason(exc)
+            if reason in ("connection refused", "unknown host", "no route to host"):
+                raise Unreachable(f"cannot reach {url}: {reason}") from exc
+            raise Transient(f"cannot reach {url}: {reason}") from exc
 
     def _check(self, resp: requests.Response, what: str) -> requests.Response:
         """Raise the error a non-2xx answer means; return the response otherwise."""
@@ -232,6 +247,7 @@ class TusClient:
             offset=int(offset) if offset.isdigit() else 0,
             length=length,
             expires=_expires(resp),
+            sha256=_sha256(resp),
         )
 
     def head(self, url: str) -> UploadInfo:
@@ -240,9 +256,8 @@ class TusClient:
         if not offset.isdigit():
             raise NotTusServer(f"{url} is not a tus upload (no Upload-Offset in its answer)")
         length = resp.headers.get("Upload-Length", "")
-        return UploadInfo(
-            url, int(offset), int(length) if length.isdigit() else None, _expires(resp)
-        )
+        total = int(length) if length.isdigit() else None
+        return UploadInfo(url, int(offset), total, _expires(resp), _sha256(resp))
 
     def patch(
         self, url: str, offset: int, body: ChunkBody, checksum: tuple[str, str] | None = None
@@ -254,7 +269,7 @@ class TusClient:
         new = resp.headers.get("Upload-Offset", "")
         if not new.isdigit():
             raise NotTusServer(f"{url} is not a tus upload (no Upload-Offset after PATCH)")
-        return UploadInfo(url, int(new), None, _expires(resp))
+        return UploadInfo(url, int(new), None, _expires(resp), _sha256(resp))
 
     def terminate(self, url: str) -> None:
         """DELETE the upload on the server (termination); an unknown upload is fine."""
@@ -274,7 +289,10 @@ def _reason(exc: Exception) -> str:
     for needle, reason in (
         ("Connection refused", "connection refused"),
         ("Name or service not known", "unknown host"),
+        ("No route to host", "no route to host"),
+        ("Network is unreachable", "no route to host"),
         ("nodename nor servname", "unknown host"),
+        ("Temporary failure in name resolution", "unknown host"),
         ("getaddrinfo failed", "unknown host"),
         ("Connection reset", "connection reset"),
         ("Connection aborted", "connection aborted"),

@@ -1,125 +1,211 @@
-"""A background thread that works through the upload queue, one entry at a time."""
+"""Which queued upload runs next, how the running one is paused, stopped or cancelled, and
+how each run ended (an `UploadOutcome`, never a guess from the entry's state).
+
+No thread lives here. The app runs `UploadScheduler.work()` as a task of its task runner
+(`ui/workers.py`), one at a time, so upload results reach the window by the same path as
+every other background result; a test or a script can drive `work()` on any thread. The
+command line does not need this: `reeleditor upload` drives `Uploader.run` itself.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import queue as stdqueue
+import logging
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
+from enum import Enum
 
+from reeleditor.core.errors import Cancelled, UploadError
 from reeleditor.core.progress import Progress
+from reeleditor.upload.errors import AuthFailed, EndpointUnreachable
 from reeleditor.upload.queue import UploadEntry, UploadQueue
 from reeleditor.upload.transfer import Control, Uploader
 
-ProgressCallback = Callable[[str, Progress], None]
-# (entry id, the entry when it stopped cleanly or None, the error or None)
-FinishedCallback = Callable[[str, "UploadEntry | None", "BaseException | None"], None]
+log = logging.getLogger(__name__)
 RESUMABLE = ("queued", "uploading", "verifying")
 
 
-class UploadWorker:
-    """Runs `Uploader.run` for submitted entries on its own thread, never the caller's.
+class UploadOutcome(Enum):
+    """How one run of an upload ended."""
 
-    Callbacks are called on the worker thread: a Qt wrapper turns them into queued signals.
-    Every error of an upload reaches `on_finished`; none is swallowed.
+    DONE = "done"  # every byte on the server, and checked (see UploadEntry.verified)
+    PAUSED = "paused"  # by the user; resumes on request
+    STOPPED = "stopped"  # by the app (closing, settings): still queued, resumes next start
+    CANCELLED = "cancelled"  # deleted here and, when it could be told, on the server
+    FAILED = "failed"  # needs the user: token refused, file changed, server says no
+    OFFLINE = "offline"  # the endpoint did not answer: still queued, worth retrying later
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    entry_id: str
+    outcome: UploadOutcome
+    entry: UploadEntry | None = None  # as stored after the run (None once cancelled)
+    message: str = ""  # one line for the user
+    auth_failed: bool = False  # the server refused the token
+
+
+def describe_done(entry: UploadEntry) -> str:
+    return f"Uploaded {entry.title or entry.name}: {entry.verified or 'every byte confirmed'}"
+
+
+def describe(result: UploadResult) -> str:
+    """One line a user reads, for each outcome."""
+    entry = result.entry
+    name = (entry.title or entry.name) if entry else result.entry_id
+    if result.outcome is UploadOutcome.DONE and entry is not None:
+        return describe_done(entry)
+    if result.outcome is UploadOutcome.PAUSED:
+        done = entry.offset / entry.size * 100 if entry and entry.size else 0
+        return f"Paused {name} at {done:.0f}%"
+    if result.outcome is UploadOutcome.STOPPED:
+        return f"Stopped {name}: it continues when uploads start again"
+    if result.outcome is UploadOutcome.CANCELLED:
+        return f"Cancelled {name}"
+    return result.message
+
+
+class UploadScheduler:
+    """A FIFO of entry ids to upload and the one run in progress (never two).
+
+    `take_next()` hands out the next entry with its `Control` only when no run is in
+    progress; `work()` is that run. Control methods may be called from any thread.
     """
 
-    def __init__(
-        self,
-        uploader: Uploader,
-        on_progress: ProgressCallback | None = None,
-        on_finished: FinishedCallback | None = None,
-    ) -> None:
+    def __init__(self, uploader: Uploader) -> None:
         self.uploader = uploader
         self.queue: UploadQueue = uploader.queue
-        self.on_progress = on_progress or (lambda entry_id, progress: None)
-        self.on_finished = on_finished or (lambda entry_id, entry, error: None)
-        self._pending: stdqueue.Queue[str | None] = stdqueue.Queue()
+        self._pending: deque[str] = deque()
         self._lock = threading.Lock()
         self._current: tuple[str, Control] | None = None
-        self._thread = threading.Thread(target=self._loop, name="upload-worker", daemon=True)
 
-    # -- control, from any thread ----------------------------------------------------------
-    def start(self, resume_unfinished: bool = True) -> UploadWorker:
-        """Start the thread; by default pick up what a previous run left unfinished."""
-        if resume_unfinished:
-            for entry in self.queue.list():
-                if entry.state in RESUMABLE and not entry.cancel_requested:
-                    self.submit(entry.id)
-        self._thread.start()
-        return self
+    # -- what runs next ----------------------------------------------------------------------
+    def submit(self, entry_id: str, first: bool = False) -> None:
+        """Queue an entry for upload (once; `first` puts it ahead of the others)."""
+        with self._lock:
+            if self._current and self._current[0] == entry_id:
+                return
+            if first:
+                if entry_id in self._pending:
+                    self._pending.remove(entry_id)
+                self._pending.appendleft(entry_id)
+            elif entry_id not in self._pending:
+                self._pending.append(entry_id)
 
-    def submit(self, entry_id: str) -> None:
-        """Queue an entry for upload (a paused one is resumed)."""
-        self._pending.put(entry_id)
+    def submit_unfinished(self) -> None:
+        """Queue what a previous run left unfinished (not the paused ones)."""
+        for entry in self.queue.list():
+            if entry.state in RESUMABLE and not entry.cancel_requested:
+                self.submit(entry.id)
 
+    @property
+    def pending(self) -> list[str]:
+        with self._lock:
+            return list(self._pending)
+
+    @property
+    def running(self) -> str | None:
+        """The id of the entry being uploaded, if any."""
+        with self._lock:
+            return self._current[0] if self._current else None
+
+    def take_next(self) -> tuple[str, Control] | None:
+        """The next entry to run and its control; None while a run is in progress."""
+        with self._lock:
+            if self._current is not None or not self._pending:
+                return None
+            entry_id = self._pending.popleft()
+            self._current = (entry_id, Control())
+            return self._current
+
+    def release(self, entry_id: str) -> None:
+        """The run of `entry_id` is over (also when it was closed before it ever started)."""
+        with self._lock:
+            if self._current and self._current[0] == entry_id:
+                self._current = None
+
+    # -- control -----------------------------------------------------------------------------
     def resume(self, entry_id: str) -> None:
         entry = self.queue.get(entry_id)
         if entry.state in ("paused", "failed"):
             self.queue.update(entry_id, state="queued")
-        self.submit(entry_id)
+        self.submit(entry_id, first=True)
 
     def pause(self, entry_id: str) -> None:
         with self._lock:
             if self._current and self._current[0] == entry_id:
                 self._current[1].request("pause")
                 return
+            if entry_id in self._pending:
+                self._pending.remove(entry_id)
         entry = self.queue.get(entry_id)
         if entry.state in RESUMABLE:
-            self.queue.update(entry_id, state="paused")
+            self.queue.update(entry_id, state="paused", last_error="")
 
     def cancel(self, entry_id: str) -> None:
+        """Cancel: the run deletes the server's upload, then the entry (network: not here)."""
         with self._lock:
             if self._current and self._current[0] == entry_id:
                 self._current[1].request("cancel")
                 return
         self.queue.update(entry_id, cancel_requested=True)
-        self.submit(entry_id)  # the loop deletes the server's upload and the entry
+        self.submit(entry_id, first=True)
 
-    def stop(self, timeout: float | None = 30.0) -> None:
-        """Stop the running upload (it stays queued and resumes next start); end the thread."""
+    def stop(self) -> list[str]:
+        """Drain the pending entries and ask the running one to stop; returns the drained ids.
+
+        Everything stays queued on disk and resumes at the next `submit_unfinished()`.
+        Whoever runs `work()` learns the end from its return (UploadOutcome.STOPPED).
+        """
         with self._lock:
+            drained = list(self._pending)
+            self._pending.clear()
             if self._current:
                 self._current[1].request("stop")
-        self._pending.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        return drained
 
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    # -- the thread --------------------------------------------------------------------------
-    def _loop(self) -> None:
-        while True:
-            entry_id = self._pending.get()
-            if entry_id is None:
-                return
-            try:
-                entry = self.queue.get(entry_id)
-            except Exception as exc:
-                self.on_finished(entry_id, None, exc)
-                continue
-            if entry.state == "done" or (entry.state == "paused" and not entry.cancel_requested):
-                continue
-            self._run(entry_id)
-
-    def _run(self, entry_id: str) -> None:
-        control = Control()
-        with self._lock:
-            self._current = (entry_id, control)
-        work = self.uploader.run(entry_id, control)
+    # -- the run -----------------------------------------------------------------------------
+    def work(self, entry_id: str, control: Control) -> Generator[Progress, None, UploadResult]:
+        """Upload one entry (on any thread but the GUI's); every ending is an UploadResult."""
         try:
-            for progress in work:
-                self.on_progress(entry_id, progress)
-        except Exception as exc:  # Cancelled included: every error reaches one place
-            self.on_finished(entry_id, None, exc)
-        else:
-            entry = None
-            with contextlib.suppress(Exception):
-                entry = self.queue.get(entry_id)
-            self.on_finished(entry_id, entry, None)
+            entry = self.queue.get(entry_id)
+            if entry.state == "done" and not entry.cancel_requested:
+                return UploadResult(entry_id, UploadOutcome.DONE, entry, describe_done(entry))
+            if entry.state == "paused" and not entry.cancel_requested:
+                return UploadResult(entry_id, UploadOutcome.PAUSED, entry)
+            entry = yield from self.uploader.run(entry_id, control, interrupted="queued")
+        except Cancelled:
+            return UploadResult(entry_id, UploadOutcome.CANCELLED)
+        except EndpointUnreachable as exc:
+            return UploadResult(entry_id, UploadOutcome.OFFLINE, self._get(entry_id), str(exc))
+        except AuthFailed as exc:
+            return UploadResult(
+                entry_id, UploadOutcome.FAILED, self._get(entry_id), str(exc), auth_failed=True
+            )
+        except UploadError as exc:
+            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), str(exc))
+        except Exception as exc:  # a bug or a broken disk: logged in full, shown in one line
+            log.exception("upload %s failed unexpectedly", entry_id)
+            message = f"upload {entry_id} failed: {type(exc).__name__}: {exc}"
+            try:
+                self.queue.update(entry_id, state="failed", last_error=message)
+            except Exception:
+                log.warning("could not mark upload %s failed", entry_id, exc_info=True)
+            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), message)
         finally:
-            work.close()
-            with self._lock:
-                self._current = None
+            self.release(entry_id)
+        if entry.state == "done":
+            return UploadResult(entry_id, UploadOutcome.DONE, entry, describe_done(entry))
+        if entry.state == "paused":
+            return UploadResult(entry_id, UploadOutcome.PAUSED, entry)
+        return UploadResult(entry_id, UploadOutcome.STOPPED, entry)
+
+    def _get(self, entry_id: str) -> UploadEntry | None:
+        try:
+            return self.queue.get(entry_id)
+        except UploadError:
+            return None
+        except Exception:
+            log.warning("could not read upload %s", entry_id, exc_info=True)
+            return None

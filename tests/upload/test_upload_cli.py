@@ -58,6 +58,7 @@ def test_token_from_stdin_is_stored_privately_and_never_printed(cli, start_peer,
     path = make_file(1000)
     first = cli("upload", path, "--endpoint", peer.url, "--token-stdin", stdin=token + "\n")
     assert first.code == 0, first.err
+    assert "the server accepted the token" in first.err
     again = cli("upload", make_file(2000, name="b.mp4"), "--endpoint", peer.url)  # stored token
     assert again.code == 0, again.err
     listing = cli("uploads", "list", "--json")
@@ -93,6 +94,83 @@ def test_unreachable_endpoint_clear_error_and_the_entry_stays_queued(cli, make_f
     assert "connection refused" in line and "uploads resume" in line
     [entry] = queue().list()
     assert entry.state == "queued" and entry.offset == 0
+
+
+def test_nothing_listening_gives_up_within_30_s_and_the_entry_stays_queued(make_file):
+    """As a user runs it: a new process, default settings, a closed loopback port."""
+    url = f"http://127.0.0.1:{free_port()}/files/"
+    began = time.monotonic()
+    result = subprocess.run(
+        cli_command("upload", make_file(1000), "--endpoint", url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    took = time.monotonic() - began
+    assert result.returncode == 1 and result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0] == result.stderr.strip().splitlines()[-1]
+    assert errors[0].startswith("reeleditor: error: ") and "connection refused" in errors[0]
+    assert took < 30, took
+    listed = subprocess.run(
+        cli_command("uploads", "list", "--json"), capture_output=True, text=True, timeout=60
+    )
+    [entry] = json.loads(listed.stdout)["uploads"]
+    assert entry["state"] == "queued" and entry["endpoint"] == url
+
+
+def test_a_refused_token_from_stdin_is_not_saved(cli, start_peer, make_file):
+    peer = start_peer(token="right")
+    result = cli(
+        "upload",
+        make_file(1000),
+        "--endpoint",
+        peer.url,
+        "--token-stdin",
+        stdin="tok-refused-Zx9\n",
+    )
+    line = one_line_error(result)
+    assert "403" in line and "the token was not saved" in line
+    assert not (AppPaths.from_env().config / "tokens.json").exists()
+    assert "tok-refused-Zx9" not in result.err + result.out
+    # the stored token (none) is what the next upload uses: still refused
+    assert "401" in one_line_error(cli("upload", make_file(1000), "--endpoint", peer.url))
+
+
+def test_a_new_token_is_not_saved_while_the_server_never_answered(cli, make_file):
+    url = f"http://127.0.0.1:{free_port()}/files/"
+    args = ("--endpoint", url, "--retry-for", "0.2", "--token-stdin")
+    result = cli("upload", make_file(1000), *args, stdin="tok\n")
+    one_line_error(result)
+    assert "the token was not saved: the server has not accepted it yet" in result.err
+    assert not (AppPaths.from_env().config / "tokens.json").exists()
+
+
+def test_done_says_what_was_checked_on_the_server(cli, peer, tmp_path, make_file):
+    from reeleditor.cloud.server import serve_in_thread
+
+    path = make_file(5000)
+    result = cli("upload", path, "--endpoint", peer.url)
+    assert result.code == 0, result.err
+    assert (
+        "server holds 4.9 KiB of 4.9 KiB; server did not report a sha256: offset checked only"
+        in (result.err)
+    )
+    server = serve_in_thread("127.0.0.1", 0, tmp_path / "cloud")
+    try:
+        cloud = f"http://127.0.0.1:{server.server_address[1]}/files/"
+        result = cli("upload", path, "--endpoint", cloud)
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.cloud.processing.shutdown(wait=True)
+    assert result.code == 0, result.err
+    assert "done: reel.mp4, 4.9 KiB; server holds 4.9 KiB of 4.9 KiB; sha256 confirmed" in (
+        result.err
+    )
+    listed = {u["endpoint"]: u for u in json.loads(cli("uploads", "list", "--json").out)["uploads"]}
+    assert listed[cloud]["verified"].endswith("sha256 confirmed by server")
+    assert "sha256 confirmed by server" in cli("uploads", "list").out
 
 
 def test_html_page_endpoint(cli, html_server, make_file):
@@ -172,12 +250,16 @@ def test_cancel_deletes_a_partial_upload_on_the_server(cli, peer, make_file):
 
 
 def test_a_draft_with_a_fresh_export_uploads_that_export(cli, peer, store):
+    render = pytest.importorskip("reeleditor.media.render")
+    from reeleditor.core.settings import Settings
+
     draft = store.create("Beach day")
     out = store.folder(draft.id) / "export" / "reel.mp4"
     out.parent.mkdir()
     out.write_bytes(os.urandom(50_000))
-    later = time.time() + 5
-    os.utime(out, (later, later))
+    fingerprint = render.recipe_fingerprint(store, draft, Settings().export_preset)
+    sidecar = {"fingerprint": fingerprint, "size": out.stat().st_size}
+    out.with_suffix(".json").write_text(json.dumps(sidecar))  # what ensure_export reuses
     result = cli("upload", draft.id, "--endpoint", peer.url)
     assert result.code == 0, result.err
     url = result.out.strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+import logging
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
@@ -17,11 +19,31 @@ from PySide6.QtWidgets import (
 from reeleditor.storage.media_cache import MediaCache
 from reeleditor.ui.workers import TaskRunner
 
+log = logging.getLogger(__name__)
 POSTER = QSize(90, 160)
+PREFERRED = "720p"  # the progressive rendition to play; any other, then the original
+
+
+def play_url(entry: dict) -> str:
+    """The progressive MP4 to play for a feed entry: 720p, else the largest other, else the
+    original."""
+    urls = entry.get("urls", {})
+    if PREFERRED in urls:
+        return urls[PREFERRED]
+    renditions = sorted(
+        (k for k in urls if k.endswith("p") and k[:-1].isdigit()), key=lambda k: -int(k[:-1])
+    )
+    return urls[renditions[0]] if renditions else urls.get("original", "")
 
 
 class FeedPanel(QWidget):
-    """Fetches the feed and posters on the runner; the cache keeps them for offline use."""
+    """Fetches the feed and posters on the runner; the cache keeps them for offline use.
+
+    Double-clicking a reel plays it: its progressive MP4 URL goes to the desktop's handler
+    (a browser or a video player), which streams it with Range requests, as a viewer of
+    the published reel would, without waiting for a download; a copy already in the media
+    cache is played from disk instead.
+    """
 
     error = Signal(str)
 
@@ -62,6 +84,7 @@ class FeedPanel(QWidget):
                 try:
                     entry["poster_file"] = str(cached_download(entry["poster_url"], cache))
                 except Exception:  # a missing poster leaves a blank tile, not an error
+                    log.warning("no poster from %s", entry["poster_url"], exc_info=True)
                     entry["poster_file"] = ""
             return entries
 
@@ -70,6 +93,7 @@ class FeedPanel(QWidget):
             "feed", work, on_finished=self._on_feed_loaded, on_failed=self._on_feed_failed
         )
 
+    @Slot(object)
     def _on_feed_loaded(self, entries: list[dict]) -> None:
         self.entries = entries
         self.list.clear()
@@ -91,18 +115,20 @@ class FeedPanel(QWidget):
             else "Nothing published yet: press Publish on a draft."
         )
 
+    @Slot(str)
     def _on_feed_failed(self, message: str) -> None:
         self.status.setText(message)
         self.error.emit(message)
 
+    @Slot(QListWidgetItem)
     def _on_list_double_clicked(self, item: QListWidgetItem) -> None:
-        from reeleditor.cloud.client import cached_download
-
-        entry = next(e for e in self.entries if e["id"] == item.data(Qt.UserRole))
-        url = entry["urls"].get("720p") or entry["urls"]["original"]
-        self.runner.start(
-            "download",
-            lambda: cached_download(url, self.cache),
-            on_finished=lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
-            on_failed=self._on_feed_failed,
-        )
+        entry = next((e for e in self.entries if e["id"] == item.data(Qt.UserRole)), None)
+        url = play_url(entry) if entry else ""
+        if not url:
+            self.status.setText("This reel has no playable file.")
+            return
+        cached = self.cache.get(url)  # watched before: play it from disk, online or not
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(cached)) if cached else QUrl(url)):
+            self.status.setText(f"Playing {entry['title']} in your video player or browser.")
+        else:
+            self.status.setText(f"No application here plays {url}; open it in a browser.")

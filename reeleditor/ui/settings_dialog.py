@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from reeleditor.core.settings import Settings
 
 RESOLUTIONS = ((1080, 1920, "1080 × 1920 (Full HD)"), (720, 1280, "720 × 1280 (HD)"))
 FRAME_RATES = (24, 25, 30, 60)
+log = logging.getLogger(__name__)
 CAMERA_SLOTS = 4  # camera:0 .. camera:3 offered when the caller lists no cameras
 
 
@@ -65,7 +67,9 @@ class SettingsDialog(QDialog):
     """Edits a copy of the settings; `result_settings()` gives the new frozen Settings.
 
     The token is never shown back: the field starts empty and a typed token goes to
-    `token_store(token)` when OK is pressed (without a store the field is disabled).
+    `token_store(token)` when OK is pressed (without a store the field is disabled). The
+    app's store only offers it to the uploads: it is saved once the server has accepted
+    it, never when the server refused it.
     `cameras` and `microphones` may list device values found by a scan run elsewhere.
     """
 
@@ -95,6 +99,9 @@ class SettingsDialog(QDialog):
             self.token_edit.setPlaceholderText("Token storage is not available")
         else:
             self.token_edit.setPlaceholderText("Leave empty to keep the current token")
+            self.token_edit.setToolTip(
+                "A new token is used for the next upload and saved once the server accepts it"
+            )
         self.token_error = QLabel(objectName="errorLabel", wordWrap=True)
         self.token_error.hide()
 
@@ -205,6 +212,7 @@ class SettingsDialog(QDialog):
             try:
                 self.token_store(token)
             except Exception as exc:  # shown, not swallowed: the dialog stays open
+                log.warning("the token could not be kept", exc_info=True)
                 self.token_error.setText(f"The token could not be saved: {exc}")
                 self.token_error.show()
                 return

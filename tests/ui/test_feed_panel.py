@@ -2,11 +2,15 @@
 
 import socket
 
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+
 from reeleditor.cloud.client import cached_download
 from reeleditor.core.settings import Settings
 from reeleditor.storage.media_cache import MediaCache
 from reeleditor.storage.paths import AppPaths
-from reeleditor.ui.feed_panel import FeedPanel
+from reeleditor.ui.feed_panel import FeedPanel, play_url
 from reeleditor.ui.uploads_panel import UploadController
 
 
@@ -16,8 +20,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Opened(QObject):
+    """Stands in for the desktop's browser or video player (QDesktopServices.setUrlHandler)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+@pytest.fixture
+def opened():
+    handler = Opened()
+    for scheme in ("http", "file"):
+        QDesktopServices.setUrlHandler(scheme, handler, "open")
+    yield handler
+    for scheme in ("http", "file"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def double_click(qtbot, widget, item) -> None:
+    pos = widget.visualItemRect(item).center()
+    qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=pos)
+    qtbot.mouseDClick(widget.viewport(), Qt.LeftButton, pos=pos)
+
+
+def test_the_progressive_rendition_to_play():
+    urls = {"original": "o", "360p": "a", "720p": "b"}
+    assert play_url({"urls": urls}) == "b"
+    assert play_url({"urls": {"original": "o", "360p": "a", "540p": "c"}}) == "c"
+    assert play_url({"urls": {"original": "o"}}) == "o"
+    assert play_url({"urls": {}}) == ""
+
+
 def test_publish_to_the_bundled_cloud_then_see_it_published(
-    qtbot, recorded_session, runner, monkeypatch
+    qtbot, recorded_session, runner, opened
 ):
     paths = AppPaths.from_env().ensure()
     settings = Settings(endpoint=f"http://127.0.0.1:{_free_port()}/files/", export_preset="small")
@@ -41,6 +81,15 @@ def test_publish_to_the_bundled_cloud_then_see_it_published(
         assert "recorded" in panel.list.item(0).text()
         poster_url = panel.entries[0]["poster_url"]
         assert cache.get(poster_url) is not None
+        # double-click plays: the reel's MP4 URL goes to the desktop's player
+        double_click(qtbot, panel.list, panel.list.item(0))
+        video = panel.entries[0]["urls"]["original"]  # 180x320: no smaller rendition
+        assert opened.urls == [video]
+        assert panel.status.text() == "Playing recorded in your video player or browser."
+        # a copy already in the cache plays from disk
+        copy = cached_download(video, cache)
+        double_click(qtbot, panel.list, panel.list.item(0))
+        assert opened.urls[-1] == QUrl.fromLocalFile(str(copy)).toString()
     finally:
         controller.close()
     # the server is gone: the cached poster is still there to show

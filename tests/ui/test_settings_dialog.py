@@ -137,3 +137,25 @@ def test_the_data_folder_is_read_only_and_opens(qtbot, make_dialog, tmp_path, mo
     assert dialog.folder_edit.isReadOnly() and dialog.folder_edit.text() == str(tmp_path)
     qtbot.mouseClick(dialog.open_folder_button, Qt.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+
+
+def test_a_token_typed_here_is_only_offered_until_the_server_accepts_it(
+    qtbot, make_dialog, runner, monkeypatch
+):
+    """As the main window wires it: OK hands the token to the uploads, not to the store."""
+    from reeleditor.storage.paths import AppPaths
+    from reeleditor.ui.uploads_panel import UploadController
+
+    monkeypatch.setattr("reeleditor.upload.credentials._usable_keyring", lambda: None)
+    settings = Settings(endpoint="http://127.0.0.1:9/files/")
+    controller = UploadController(AppPaths.from_env().ensure(), None, runner, settings)
+    dialog = make_dialog(
+        settings,
+        token_store=lambda token: controller.offer_token(dialog.endpoint_edit.text(), token),
+    )
+    qtbot.keyClicks(dialog.token_edit, "typed-token")
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert controller.token_offered  # used for the next upload to that server
+    assert controller.tokens.get(settings.endpoint) is None  # not stored before it is accepted
+    assert controller.shutdown()

@@ -141,6 +141,8 @@ class UploadController(QObject):
         """Start what a previous run left queued (paused uploads wait for Resume)."""
         self._closing = False
         self.scheduler.submit_unfinished()
+        if self.scheduler.pending:
+            self.ensure_local_cloud()  # queued for the bundled cloud: it must be up to take it
         self._pump()
 
     def ensure_local_cloud(self) -> None:

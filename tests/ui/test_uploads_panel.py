@@ -241,3 +241,16 @@ def test_a_new_token_is_stored_only_once_the_server_accepted_it(qtbot, make_cont
     finally:
         assert controller.shutdown()
         _close(server)
+
+
+def test_an_upload_left_for_the_bundled_cloud_starts_it_at_launch(qtbot, make_controller, tmp_path):
+    endpoint = f"http://127.0.0.1:{_free_port()}/files/"
+    controller, _panel = make_controller(endpoint, bundled_endpoint=endpoint)
+    queue_file(controller, tmp_path, 50_000)
+    try:
+        with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+            controller.resume_unfinished()  # what the window does when it opens
+        assert ended.args[0].outcome is UploadOutcome.DONE
+        assert controller.local_cloud is not None
+    finally:
+        controller.close()

@@ -264,10 +264,6 @@ class MainWindow(QMainWindow):
             self.feed_panel.refresh()
 
     def _on_thumbs_tick(self) -> None:
-        if self.preview.look_problem:
-            self.statusBar().showMessage(
-                f"{self.preview.look_problem}: the preview shows the picture without it", 5000
-            )
         frame = self.source.latest() if self.source is not None else None
         if frame is not None and self.tabs.currentWidget() is self.looks_panel:
             self.looks_panel.set_source_frame(frame.image)

@@ -61,9 +61,17 @@ class PreviewPipeline:
         self._source = source
         self._changed.set()
 
-    def set_look(self, look: Look) -> None:
+    def set_look(self, look: Look) -> str:
+        """Grade with `look` from the next frame; returns why it cannot ("" if it can).
+
+        A look this build does not know (a draft from a newer version) is found here, at
+        once, from the catalog; the thread shows such a picture plain.
+        """
+        from reeleditor.media.looks_catalog import LOOKS
+
         self._look = look
-        self.look_problem = ""
+        self.look_problem = "" if look.name in LOOKS else f"unknown look {look.name!r}"
+        return self.look_problem
 
     def latest(self) -> tuple[int, np.ndarray] | None:
         """(serial, BGR image at preview size) of the newest processed frame."""
@@ -105,8 +113,10 @@ class PreviewPipeline:
                 cv2.flip(small, 1, dst=small)  # on screen only: the recording is never mirrored
             try:
                 look = compile_look(self._look, w, h)
-            except MediaError as exc:  # a look this build does not know: show it plain
-                self.look_problem = str(exc)
+            except MediaError as exc:  # a look this build cannot make: show the picture plain
+                if self.look_problem != str(exc):
+                    log.warning("preview shows %s plain: %s", self._look, exc)
+                    self.look_problem = str(exc)
                 look = compile_look(Look(), w, h)
             if not look.is_identity:
                 small = look.apply(small, index=frame.index, out=small)

@@ -112,7 +112,9 @@ class PreviewController(QObject):
 
     # -- look and mirror ------------------------------------------------------------------
     def set_look(self, look: Look) -> None:
-        self.pipeline.set_look(look)
+        problem = self.pipeline.set_look(look)
+        if problem:
+            self.notice.emit(f"{problem}: the preview shows the picture without it")
 
     def set_mirror(self, mirror: bool) -> None:
         self.mirror = mirror

@@ -91,3 +91,15 @@ def test_a_reel_that_cannot_play_says_why_and_returns_to_the_camera(qtbot, contr
     assert preview.player is None and preview.pipeline.source is preview.source
     assert len(messages) == 1 and "media/gone.mp4" in messages[0]  # names the segment
     assert not preview.play(draft.with_changes(segments=()))  # nothing to play
+
+
+def test_a_look_this_build_does_not_know_is_said_at_once(qtbot, controller):
+    from reeleditor.core.draft import Look
+
+    preview = controller()
+    notices = []
+    preview.notice.connect(notices.append)
+    preview.set_look(Look("from-a-newer-version"))
+    assert len(notices) == 1 and "from-a-newer-version" in notices[0]
+    preview.set_look(Look("noir"))
+    assert len(notices) == 1 and preview.look_problem == ""

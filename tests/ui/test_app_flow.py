@@ -98,9 +98,16 @@ def test_whole_flow_survives_a_restart_and_exports(qtbot, small_settings, tmp_pa
 
 
 def test_undo_redo_and_delete_last_with_keys(qtbot, small_settings):
+    from reeleditor.ui.session import SaveState
+
     window, sentinel = _window(qtbot)
     _record(qtbot, window, 0.4)
     assert len(window.session.draft.segments) == 1
+    # the take reached the session, which saves it; then the take's journal ends
+    media = window.store.media_dir(window.session.draft.id)
+    qtbot.waitUntil(lambda: not list(media.glob("*.recording")), timeout=5000)
+    assert window.session.state is SaveState.SAVED
+    assert window.store.load(window.session.draft.id) == window.session.draft
     qtbot.keyClick(window, Qt.Key_Backspace)
     assert window.session.draft.segments == ()
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
@@ -164,8 +171,8 @@ def test_play_reel_with_music_then_back_to_the_camera(qtbot, small_settings):
     window, sentinel = _window(qtbot)
     _record(qtbot, window, 0.6)
     window.session.apply(
-        lambda d, now: d.with_changes(music=MusicCue("library:calm-waves", start=3.0),
-                                      updated=now))
+        lambda d, now: d.with_changes(music=MusicCue("library:calm-waves", start=3.0), updated=now)
+    )
     played = []
     window.music.play = lambda draft, track, reel_time: played.append((track.name, reel_time))
     window.tabs.setCurrentWidget(window.editor_panel)

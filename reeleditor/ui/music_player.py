@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from reeleditor.core.draft import Draft
@@ -47,6 +47,7 @@ class MusicPlayer(QObject):
             player.setPosition(self._pending)
         player.play()
 
+    @Slot(QMediaPlayer.MediaStatus)
     def _on_player_status(self, status) -> None:
         if status == QMediaPlayer.LoadedMedia and self._player is not None:
             self._player.setPosition(self._pending)

@@ -190,7 +190,7 @@ def test_offline_retries_in_the_background_with_a_countdown(
     controller, panel = make_controller(
         f"http://127.0.0.1:{port}/files/",
         policy=RetryPolicy(base=0.02, cap=0.1, offline_give_up_after=0.2),
-        offline_delays=(3.0,),
+        offline_delays=(1.0, 3.0),  # the app's are 2, 4, 8, 16, 32, 60
     )
     entry = queue_file(controller, tmp_path, 100_000)
     dialogs, offline = [], []
@@ -198,8 +198,10 @@ def test_offline_retries_in_the_background_with_a_countdown(
     controller.offline.connect(lambda *a: offline.append(a))
     controller.resume_unfinished()
     item_text = lambda: select(panel, entry.id).text()  # noqa: E731
+    qtbot.waitUntil(lambda: "offline, retrying in 1 s" in item_text(), timeout=WAIT)
     qtbot.waitUntil(lambda: "offline, retrying in 3 s" in item_text(), timeout=WAIT)
     assert panel.status.text() == "offline, retrying in 3 s"
+    assert [delay for _id, delay in offline] == [1.0, 3.0]  # backing off
     qtbot.waitUntil(lambda: "offline, retrying in 2 s" in item_text(), timeout=WAIT)
     qtbot.waitUntil(lambda: "offline, retrying in 1 s" in item_text(), timeout=WAIT)
     assert controller.queue.get(entry.id).state == "queued"

@@ -22,7 +22,6 @@ suite with --full); copy the candidates over the committed locks only when that 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import shutil
@@ -71,12 +70,28 @@ def compile_locks(out: Path, upgrade: list[str], overrides: list[str]) -> None:
         target = out / name
         if current.exists():
             shutil.copy(current, target)  # uv keeps what it may keep: a minimal change
-        cmd = [uv(), "pip", "compile", str(REPO / "pyproject.toml"), *extra, "--universal",
-               "--generate-hashes", "--python-version", "3.10", "--quiet",
-               "--custom-compile-command", "python3 scripts/refresh-lock.py",
-               *override_args, "-o", str(target)]
-        cmd += ["--upgrade"] if upgrade == ["*"] else [a for p in upgrade
-                                                       for a in ("--upgrade-package", p)]
+        cmd = [
+            uv(),
+            "pip",
+            "compile",
+            str(REPO / "pyproject.toml"),
+            *extra,
+            "--universal",
+            "--generate-hashes",
+            "--python-version",
+            "3.10",
+            "--quiet",
+            "--custom-compile-command",
+            "python3 scripts/refresh-lock.py",
+            *override_args,
+            "-o",
+            str(target),
+        ]
+        cmd += (
+            ["--upgrade"]
+            if upgrade == ["*"]
+            else [a for p in upgrade for a in ("--upgrade-package", p)]
+        )
         run(cmd, cwd=REPO)
 
 
@@ -116,13 +131,25 @@ def soak(lock: Path, full: bool) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", action="append", default=[],
-                        help="upgrade only this package (repeat); default: every package")
-    parser.add_argument("--try", dest="tries", action="append", default=[],
-                        help="soak this requirement past pyproject's bounds (never locked)")
+    parser.add_argument(
+        "--package",
+        action="append",
+        default=[],
+        help="upgrade only this package (repeat); default: every package",
+    )
+    parser.add_argument(
+        "--try",
+        dest="tries",
+        action="append",
+        default=[],
+        help="soak this requirement past pyproject's bounds (never locked)",
+    )
     parser.add_argument("--full", action="store_true", help="run the whole suite, not -m soak")
-    parser.add_argument("--check", action="store_true",
-                        help="only say whether the locks match pyproject (exit 1 if not)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether the locks match pyproject (exit 1 if not)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="reel-lock-") as tmp:
@@ -141,9 +168,12 @@ def main() -> int:
             return 0
         ok = soak(out / "test.lock", args.full)
         if args.tries:
-            say(("PASSED" if ok else "FAILED") + f" the soak with {', '.join(args.tries)}"
+            say(
+                ("PASSED" if ok else "FAILED")
+                + f" the soak with {', '.join(args.tries)}"
                 + (": raise the bound in pyproject.toml, then run again" if ok else "")
-                + "; the committed locks are unchanged")
+                + "; the committed locks are unchanged"
+            )
             return 0 if ok else 1
         if not ok:
             say("the soak failed on the new versions: the committed locks are unchanged")
@@ -151,9 +181,6 @@ def main() -> int:
         for name in LOCKS:
             new = (out / name).read_text()
             old_path = REPO / "requirements" / name
-            old = old_path.read_text() if old_path.exists() else ""
-            sys.stderr.writelines(difflib.unified_diff(
-                old.splitlines(True)[:0], new.splitlines(True)[:0]))
             old_path.parent.mkdir(exist_ok=True)
             old_path.write_text(new)
         say("soak passed: requirements/*.lock updated; commit them with the list above")

@@ -63,8 +63,9 @@ def test_every_pin_carries_hashes(lock):
 
 
 def test_pyproject_excludes_the_pyside6_release_that_aborts():
-    reqs = {canonicalize_name(Requirement(r).name): Requirement(r)
-            for r in project()["dependencies"]}
+    reqs = {
+        canonicalize_name(Requirement(r).name): Requirement(r) for r in project()["dependencies"]
+    }
     assert "pyside6" not in reqs, "the meta-package pulls WebEngine; use Essentials + Addons"
     for name, bad in KNOWN_BAD.items():
         if name in reqs:
@@ -83,4 +84,6 @@ def test_the_installed_versions_are_the_locked_ones():
             continue
         if installed != version:
             wrong[name] = f"{installed} installed, {version} locked"
-    assert not wrong, f"install with: pip install --require-hashes -r requirements/test.lock: {wrong}"
+    assert not wrong, (
+        f"install with: pip install --require-hashes -r requirements/test.lock: {wrong}"
+    )

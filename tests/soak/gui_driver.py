@@ -7,6 +7,7 @@ a user triggers; waits run the event loop (QTest.qWait), never sleep.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
@@ -70,7 +71,7 @@ class SoakDriver:
 
     # -- the walk --------------------------------------------------------------------------
     def step(self) -> str:
-        functions, weights = zip(*self.actions)
+        functions, weights = zip(*self.actions, strict=True)
         action = self.rng.choices(functions, weights)[0]
         action()
         self.counts[action.__name__] += 1
@@ -173,6 +174,8 @@ class SoakDriver:
             return
         w.export_current()
         dialog = w.export_dialog
+        # into the test's home, never the real Videos folder of whoever runs the soak
+        dialog.path.setText(str(Path(os.environ["REELEDITOR_HOME"]) / "soak-export.mp4"))
         dialog.export_button.click()
         wait_until(lambda: dialog.task is None or dialog.progress.value() > 0, 20_000)
         if dialog.task is not None:

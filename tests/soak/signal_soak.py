@@ -113,7 +113,7 @@ def soak(signature: str, count: int, thread: str) -> dict:
             app.exec()
         worker.join()
     elapsed = time.perf_counter() - started
-    del emitter
+    emitter.fired.disconnect(receiver.on_fired)
     after = {k: sys.getrefcount(v) for k, v in watched.items()}
     return {
         "signature": signature,

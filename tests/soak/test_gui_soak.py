@@ -19,9 +19,7 @@ RSS_GROWTH_LIMIT_MIB = 150  # after warm-up; a leak of one frame per action is ~
 @pytest.mark.slow
 def test_window_survives_thousands_of_actions(qtbot, reel_home):
     paths = AppPaths.from_env().ensure()
-    save_settings(
-        paths.settings_file, Settings(camera="testpattern", width=360, height=640)
-    )
+    save_settings(paths.settings_file, Settings(camera="testpattern", width=360, height=640))
     window, sentinel = create_main_window()
     qtbot.addWidget(window)
     window.show()
@@ -38,7 +36,17 @@ def test_window_survives_thousands_of_actions(qtbot, reel_home):
         window.close()
         sentinel.stop()
     assert driver.errors == [], driver.errors[:5]
-    for name in ("look", "strength", "undo", "redo", "record", "open_draft", "rename",
-                 "duplicate", "music", "export_and_cancel"):
+    for name in (
+        "look",
+        "strength",
+        "undo",
+        "redo",
+        "record",
+        "open_draft",
+        "rename",
+        "duplicate",
+        "music",
+        "export_and_cancel",
+    ):
         assert driver.counts[name] > 0, (name, driver.counts)
     assert growth < RSS_GROWTH_LIMIT_MIB, f"RSS grew {growth:.0f} MiB over {ACTIONS} actions"

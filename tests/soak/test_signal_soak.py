@@ -54,8 +54,16 @@ def test_the_app_declares_signals_to_soak():
 @pytest.mark.parametrize("signature", sorted(SIGNATURES), ids=lambda s: s or "no-args")
 def test_signal_survives_100k_emits(signature, thread):
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.soak.signal_soak", signature, "--count", str(COUNT),
-         "--thread", thread],
+        [
+            sys.executable,
+            "-m",
+            "tests.soak.signal_soak",
+            signature,
+            "--count",
+            str(COUNT),
+            "--thread",
+            thread,
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

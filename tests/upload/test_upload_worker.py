@@ -133,11 +133,12 @@ def test_stop_drains_the_pending_and_the_running_one_ends_stopped(setup, make_fi
 
 def test_a_stop_abandons_a_slow_chunk_at_once(peer, make_proxy, make_file, tmp_path):
     proxy = make_proxy(peer)
-    proxy.rate = 128 * 1024  # one 512 KiB chunk takes four seconds
+    proxy.rate = 128 * 1024  # one 4 MiB chunk takes half a minute: more than socket buffers
+    size = 8 * SIZE
     queue = UploadQueue(tmp_path / "uploads")
-    path = make_file(SIZE)
-    entry = queue.add(path, SIZE, sha256_file(path), proxy.url())
-    scheduler = UploadScheduler(Uploader(queue, chunk_size=SIZE))
+    path = make_file(size)
+    entry = queue.add(path, size, sha256_file(path), proxy.url())
+    scheduler = UploadScheduler(Uploader(queue, chunk_size=size))
     scheduler.submit(entry.id)
     run = Run(scheduler)
     assert run.sending.wait(WAIT)

@@ -400,9 +400,10 @@ class Uploader:
         reason = getattr(exc, "reason", str(exc))
         window = self.policy.give_up_after if window is None else window
         self.queue.update(entry.id, last_error=reason)
-        if time.monotonic() + delay - last_ok > window:
+        if time.monotonic() + delay - last_ok > window:  # the next try would be too late
             raise EndpointUnreachable(
-                f"upload {entry.id} stopped after {window:.0f}s of failures: {reason}",
+                f"upload {entry.id} stopped after {time.monotonic() - last_ok:.0f} s of "
+                f"failures: {reason}",
                 f"it stays queued: 'reeleditor uploads resume {entry.id}'",
             )
         end = time.monotonic() + delay

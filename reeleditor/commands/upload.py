@@ -14,6 +14,7 @@ from reeleditor.upload.credentials import TokenStore, resolve_endpoint, resolve_
 from reeleditor.upload.errors import AuthFailed, RetryPolicy, SourceFileError
 from reeleditor.upload.queue import UploadEntry, UploadQueue
 from reeleditor.upload.transfer import MiB, Uploader, human_size
+from reeleditor.upload.worker import OLD_CHECK
 
 OFFLINE_GIVE_UP = 10.0  # seconds: an endpoint that never answers fails the command this fast
 
@@ -128,7 +129,7 @@ def _report(ctx, args, entry: UploadEntry) -> int:
     if args.json:
         ctx.json(entry_summary(entry, False))
     elif entry.state == "done":
-        checked = entry.verified or "server confirmed every byte"
+        checked = entry.verified or OLD_CHECK
         ctx.warn(f"upload {entry.id} done: {entry.name}, {human_size(entry.size)}; {checked}")
         ctx.out(entry.upload_url)
     else:

@@ -24,6 +24,7 @@ from reeleditor.upload.transfer import Control, Uploader
 
 log = logging.getLogger(__name__)
 RESUMABLE = ("queued", "uploading", "verifying")
+OLD_CHECK = "the server's offset confirmed every byte"  # done before entries said more
 
 
 class UploadOutcome(Enum):
@@ -47,7 +48,7 @@ class UploadResult:
 
 
 def describe_done(entry: UploadEntry) -> str:
-    return f"Uploaded {entry.title or entry.name}: {entry.verified or 'every byte confirmed'}"
+    return f"Uploaded {entry.title or entry.name}: {entry.verified or OLD_CHECK}"
 
 
 def describe(result: UploadResult) -> str:

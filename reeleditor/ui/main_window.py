@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from reeleditor.core import edits
+from reeleditor.core.draft import Look
 from reeleditor.core.settings import Settings
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.storage.media_cache import MediaCache
@@ -81,18 +82,10 @@ class MainWindow(QMainWindow):
         if recovery:
             QTimer.singleShot(0, lambda: self._show_recovery(recovery))
 
-    # the preview controller's parts, as the window showed them before it had one
-    @property
-    def pipeline(self):
-        return self.preview.pipeline
-
     @property
     def source(self):
+        """The open camera (or its stand-in), from the preview controller."""
         return self.preview.source
-
-    @property
-    def player(self):
-        return self.preview.player
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -103,7 +96,7 @@ class MainWindow(QMainWindow):
         self.gallery = GalleryActions(
             self.store, self.session, self.runner, self, self.refresh_drafts, self.open_draft
         )
-        self.view = CameraView(self.pipeline)
+        self.view = CameraView(self.preview.pipeline)
         self.view.show_fps = self.settings.show_fps
         self.record_panel = RecordPanel()
         self.record_panel.overlay.attach(self.view)  # countdown and REC badge on the preview
@@ -241,15 +234,6 @@ class MainWindow(QMainWindow):
         self._thumbs_timer.start()
 
     # -- camera ---------------------------------------------------------------------------
-    def open_camera(self, spec: str | None = None) -> None:
-        """Open the camera off the GUI thread (probing devices can take seconds)."""
-        settings = self.settings
-        if spec is not None and spec != settings.camera:
-            from dataclasses import replace
-
-            settings = replace(settings, camera=spec)
-        self.preview.open_camera(settings)
-
     @Slot(object)
     def _on_preview_camera_opened(self, source) -> None:
         self.view.notice = source.notice or ""
@@ -425,17 +409,11 @@ class MainWindow(QMainWindow):
     def _on_session_changed(self, draft) -> None:
         if draft is None:
             self.title_label.setText("New reel: press Record")
-            self.preview.set_look(self._neutral_look())
+            self.preview.set_look(Look())
         else:
             self.title_label.setText(f"{draft.title}  ·  {draft.duration:.1f} s")
             self.preview.set_look(draft.look)
         self._show_lengths(0.0)
-
-    @staticmethod
-    def _neutral_look():
-        from reeleditor.core.draft import Look
-
-        return Look()
 
     @Slot(object)
     def _on_session_save_state(self, state: SaveState) -> None:

@@ -177,10 +177,11 @@ def test_play_reel_with_music_then_back_to_the_camera(qtbot, small_settings):
     window.music.play = lambda draft, track, reel_time: played.append((track.name, reel_time))
     window.tabs.setCurrentWidget(window.editor_panel)
     window.editor_panel.play_button.click()
-    assert window.player is not None and window.pipeline._source is window.player
+    assert window.preview.player is not None
+    assert window.preview.pipeline.source is window.preview.player
     assert played == [("calm-waves.m4a", 0.0)]
     assert window.editor_panel.play_button.isChecked()  # says "Stop" while the reel plays
-    qtbot.waitUntil(lambda: window.player is None, timeout=10000)  # it ends by itself
-    assert window.pipeline._source is window.source
+    qtbot.waitUntil(lambda: window.preview.player is None, timeout=10000)  # it ends by itself
+    assert window.preview.pipeline.source is window.source
     assert not window.editor_panel.play_button.isChecked()
     _close(window, sentinel)

@@ -138,7 +138,7 @@ class TaskRunner(QObject):
 
     @Slot()
     def _on_task_done(self) -> None:
-        self._tasks.discard(self.sender().parent_task)
+        self._tasks.discard(getattr(self.sender(), "parent_task", None))
 
     @property
     def busy(self) -> bool:

@@ -492,7 +492,7 @@ class MainWindow(QMainWindow):
             self.settings,
             self.paths.data,
             parent=self,
-            token_store=lambda token: self.uploads.tokens.set(
+            token_store=lambda token: self.uploads.offer_token(
                 dialog.endpoint_edit.text().strip(), token
             ),
         )

@@ -93,5 +93,7 @@ def refresh_thumbnail(store, draft: Draft) -> Path | None:
         return None
     image = cover_frame(draft.with_changes(segments=tuple(present)), store.media_path)
     path = store.thumb_path(draft.id)
+    if not path.parent.is_dir():
+        return None  # the draft was deleted (an untouched new reel) while this ran
     write_thumbnail(image, path)
     return path

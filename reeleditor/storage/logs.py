@@ -49,7 +49,8 @@ def _home_patterns(user: str) -> list[tuple[re.Pattern, str]]:
     """Other users' home folders become <user>; this user's own stay readable."""
     keep = re.escape(user)
     return [
-        (re.compile(rf"(/home/|/Users/)(?!{keep}(?:/|$))[^/\s\"']+"), r"\1<user>"),
+        # only at the root of a path: /tmp/run/home/drafts is nobody's home folder
+        (re.compile(rf"(?<![\w.~/-])(/home/|/Users/)(?!{keep}(?:/|$))[^/\s\"']+"), r"\1<user>"),
         (re.compile(rf"(?i)([A-Z]:\\+Users\\+)(?!{keep}(?:\\|$))[^\\\s\"']+"), r"\1<user>"),
     ]
 

@@ -500,7 +500,7 @@ class MainWindow(QMainWindow):
             old = self.settings
             self.settings = dialog.result_settings()
             save_settings(self.paths.settings_file, self.settings)
-            self.uploads.reconfigure(self.settings)  # new endpoint or token: a fresh worker
+            self.uploads.reconfigure(self.settings)  # new endpoint or token: uploads restart
             self.preview.set_mirror(self.settings.mirror_preview)
             self.mirror_action.setChecked(self.settings.mirror_preview)
             self.view.show_fps = self.settings.show_fps

@@ -55,6 +55,11 @@ def test_other_users_homes_are_hidden_and_ours_is_kept():
     assert "/home/me/b.mp4" in cleaned and cleaned.endswith("/home/me")
 
 
+def test_a_folder_named_home_inside_a_path_is_not_a_home_folder():
+    line = "could not write /tmp/run/home/drafts/1a/thumb.jpg"
+    assert redact(line, user="me") == line
+
+
 def test_words_that_are_not_secrets_stay():
     text = "took 3 tokens, exported reel.mp4 at 1080x1920 (token bucket full)"
     assert redact(text, user="me") == text

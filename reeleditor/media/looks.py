@@ -166,7 +166,10 @@ def _find(name: str) -> LookInfo:
         ) from None
 
 
-CACHE_BYTES = 128 * 1024 * 1024  # about a dozen full-HD settings, or thousands of thumbnails
+# a few full-HD settings (an export needs one) or dozens at preview size: dragging the
+# strength slider makes a new setting per position, and the GUI soak showed 128 MiB
+# of them held for nothing
+CACHE_BYTES = 64 * 1024 * 1024
 _cache: OrderedDict[tuple[Look, int, int], CompiledLook] = OrderedDict()
 _cache_lock = threading.Lock()
 

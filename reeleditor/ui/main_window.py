@@ -453,6 +453,13 @@ class MainWindow(QMainWindow):
         if draft is None or not draft.segments:
             self.show_error("record something first: there is nothing to export yet")
             return
+        previous = getattr(self, "export_dialog", None)
+        if previous is not None:
+            if previous.task is not None:  # an export is running: show it, never a second
+                previous.show()
+                previous.raise_()
+                return
+            previous.deleteLater()  # closed dialogs are hidden, not freed: free the last one
         self.session.flush()
         self.export_dialog = ExportDialog(
             self.store,
@@ -470,6 +477,8 @@ class MainWindow(QMainWindow):
         if self.session.draft is None or self.recorder.recording:
             return
         self.session.flush()
+        if getattr(self, "history_dialog", None) is not None:
+            self.history_dialog.deleteLater()
         self.history_dialog = HistoryDialog(self.session, self)
         self.history_dialog.open()
 

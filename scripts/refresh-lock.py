@@ -154,7 +154,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="reel-lock-") as tmp:
         out = Path(tmp)
-        compile_locks(out, [] if args.check else (args.package or ["*"]), args.tries)
+        # a --try alone moves nothing else: one variable at a time
+        upgrade = [] if args.check or (args.tries and not args.package) else args.package or ["*"]
+        compile_locks(out, upgrade, args.tries)
         diff = {name: changes(REPO / "requirements" / name, out / name) for name in LOCKS}
         for name, lines in diff.items():
             for line in lines:

@@ -96,6 +96,9 @@ class Catalog(Protocol):
 
     def account_for_token(self, token: str) -> Account | None: ...
 
+    def has_accounts(self) -> bool:
+        """Whether any account exists (then uploads and the API need a token)."""
+
     # uploads
     def create_upload(self, upload: Upload) -> None:
         """Insert the upload and its reel (state uploading) in one transaction."""

@@ -1,4 +1,4 @@
-"""`reeleditor serve` (the reference cloud) and `reeleditor feed` (what it has published)."""
+"""`reeleditor serve` (the reference cloud), `cloud add-user` (accounts) and `feed`."""
 
 from __future__ import annotations
 
@@ -9,38 +9,80 @@ from pathlib import Path
 from reeleditor.core.errors import ReelEditorError
 
 
+def _data_dir(ctx, args) -> Path:
+    return Path(args.data) if args.data else ctx.paths.data / "cloud"
+
+
 def cmd_serve(ctx, args) -> int:
+    import asyncio
     import logging
 
-    from reeleditor.cloud.server import make_server
+    from reeleditor.cloud.app import Options
+    from reeleditor.cloud.server import make_server, serve_forever
 
-    data = Path(args.data) if args.data else ctx.paths.data / "cloud"
-    token = os.environ.get(args.token_env) if args.token_env else None
+    scale_out = args.storage and args.catalog and args.queue and not args.data
+    data = None if scale_out else _data_dir(ctx, args)
+    token = None
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            raise ReelEditorError(f"--token-env {args.token_env}: that variable is empty or unset")
+    options = Options(token=token, workers=args.workers)
     try:
-        server = make_server(args.host, args.port, data, token)
+        server = make_server(
+            args.host,
+            args.port,
+            data,
+            storage=args.storage,
+            catalog=args.catalog,
+            queue=args.queue,
+            options=options,
+        )
+    except (ValueError, OSError) as exc:
+        raise ReelEditorError(f"cannot open the cloud's engines: {exc}") from exc
+
+    def ready(server) -> None:
+        # the console log starts once serving: an error before it is one line (its
+        # traceback is in the log file)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        url = server.url
+        ctx.out(f"{url}/files/")  # the endpoint, for scripts
+        where = f"data in {data}" if data else f"storage {args.storage}"
+        ctx.warn(
+            f"serving tus uploads at {url}/files/, the feed at {url}/feed.json; "
+            f"{where} (Ctrl+C stops)"
+        )
+        ctx.stdout.flush()
+
+    try:
+        asyncio.run(serve_forever(server, args.host, args.port, ready))
     except (OSError, OverflowError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ReelEditorError(
             f"cannot listen on {args.host}:{args.port}: {reason}",
             "choose another --port (1-65535)",
         ) from exc
-    # the console log starts once serving: an error before it is one line (its traceback
-    # is in the log file)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    host, port = server.server_address[:2]
-    ctx.out(f"http://{host}:{port}/files/")  # the endpoint, for scripts
-    ctx.warn(
-        f"serving tus uploads at http://{host}:{port}/files/, the feed at "
-        f"http://{host}:{port}/feed.json; data in {data} (Ctrl+C stops)"
-    )
-    ctx.stdout.flush()
-    try:
-        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
-        server.cloud.processing.shutdown(wait=True)
+        server.close()
+    return 0
+
+
+def cmd_add_user(ctx, args) -> int:
+    from reeleditor.cloud.app import embedded_urls
+    from reeleditor.cloud.urls import open_catalog
+
+    url = args.catalog or embedded_urls(_data_dir(ctx, args))[1]
+    catalog = open_catalog(url)
+    try:
+        account, token = catalog.add_account(args.name)
+    finally:
+        close = getattr(catalog, "close", None)
+        if close is not None:
+            close()
+    ctx.warn(f"account {account.name!r} ({account.id}) added; its token (shown once):")
+    ctx.out(token)
     return 0
 
 
@@ -67,7 +109,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--token-env", metavar="VAR", help="require 'Authorization: Bearer $VAR' on uploads"
     )
+    p.add_argument("--storage", metavar="URL", help="file:///DIR or s3://BUCKET?endpoint=URL")
+    p.add_argument("--catalog", metavar="URL", help="sqlite:///PATH or postgresql://...")
+    p.add_argument("--queue", metavar="URL", help="local or redis://HOST:PORT/N")
+    p.add_argument(
+        "--workers", type=int, default=1, help="in-process job runners (local queue; default 1)"
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("cloud", help="manage the reference cloud")
+    cloud_sub = p.add_subparsers(dest="cloud_command", required=True)
+    p = cloud_sub.add_parser("add-user", help="add an account and print its token")
+    p.add_argument("name")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--catalog", metavar="URL", help="sqlite:///PATH or postgresql://...")
+    where.add_argument("--data", help="the embedded cloud's folder (default: in the app folder)")
+    p.set_defaults(func=cmd_add_user)
 
     p = sub.add_parser("feed", help="list the reels an endpoint has published")
     p.add_argument("--endpoint", help="upload endpoint URL (default: from settings)")

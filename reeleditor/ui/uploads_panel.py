@@ -257,9 +257,7 @@ class UploadController(QObject):
     def close(self) -> None:
         self.shutdown()
         if self.local_cloud is not None:
-            self.local_cloud.shutdown()
-            self.local_cloud.server_close()
-            self.local_cloud.cloud.processing.shutdown(wait=True)
+            self.local_cloud.close()
             self.local_cloud = None
 
     # -- running one upload at a time ----------------------------------------------------------

@@ -20,9 +20,7 @@ def cloud(tmp_path):
     server = serve_in_thread("127.0.0.1", 0, tmp_path / "cloud")
     host, port = server.server_address[:2]
     yield server, f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
-    server.cloud.processing.shutdown(wait=True)
+    server.close()
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ def test_upload_with_our_client_is_verified_processed_and_served(cloud, reel, re
     assert done.verified.endswith("; sha256 confirmed by server")
     upload_id = done.upload_url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, upload_id) == "published"
-    stored = server.cloud.uploads.data_path(upload_id).read_bytes()
+    stored = server.stored(upload_id)
     assert _sha256(stored) == _sha256(data)
 
     feed = requests.get(f"{base}/feed.json", timeout=5)
@@ -202,6 +200,4 @@ def test_bearer_token_is_required_when_set(tmp_path):
         )
         assert ok.status_code == 201
     finally:
-        server.shutdown()
-        server.server_close()
-        server.cloud.processing.shutdown(wait=True)
+        server.close()

@@ -31,9 +31,7 @@ def _serve(path, port=0, token=None):
 
 
 def _close(server) -> None:
-    server.shutdown()
-    server.server_close()
-    server.cloud.processing.shutdown(wait=True)
+    server.close()
 
 
 @pytest.fixture
@@ -99,7 +97,7 @@ def test_publish_exports_queues_and_uploads_with_progress(
     entry = controller.queue.get(result.entry_id)
     assert entry.state == "done" and entry.draft_id == recorded_session.draft.id
     upload_id = entry.upload_url.rstrip("/").rsplit("/", 1)[-1]
-    stored = cloud.cloud.uploads.data_path(upload_id).read_bytes()
+    stored = cloud.stored(upload_id)
     assert hashlib.sha256(stored).hexdigest() == entry.sha256
     assert wait_published(cloud, upload_id) == "published"
     # what was checked, in words, in the entry, the list and the status line

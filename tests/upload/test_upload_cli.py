@@ -161,9 +161,7 @@ def test_done_says_what_was_checked_on_the_server(cli, peer, tmp_path, make_file
         cloud = f"http://127.0.0.1:{server.server_address[1]}/files/"
         result = cli("upload", path, "--endpoint", cloud)
     finally:
-        server.shutdown()
-        server.server_close()
-        server.cloud.processing.shutdown(wait=True)
+        server.close()
     assert result.code == 0, result.err
     assert "done: reel.mp4, 4.9 KiB; server holds 4.9 KiB of 4.9 KiB; sha256 confirmed" in (
         result.err

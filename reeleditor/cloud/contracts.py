@@ -114,6 +114,9 @@ class Catalog(Protocol):
 
     def record_offset(self, upload_id: str, offset: int, storage_state: dict) -> None: ...
 
+    def set_length(self, upload_id: str, length: int) -> None:
+        """Upload-Defer-Length: record the length once the client sends it (only if unset)."""
+
     def finish_upload(self, upload_id: str, sha256: str) -> Job | None:
         """Mark finished, set the reel queued and journal its job, atomically.
 
@@ -154,6 +157,13 @@ class Catalog(Protocol):
 
     def due_jobs(self, now: float) -> list[Job]:
         """Queued jobs due now and running ones with expired leases (for the sweeper)."""
+
+    def get_job(self, job_id: str) -> Job | None: ...
+
+    def jobs_for_reel(self, reel_id: str) -> list[Job]:
+        """Oldest first (one per finished upload; tests and support read them)."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,8 @@ class JobQueue(Protocol):
     """Wakes a worker for a journaled job. Losing a message loses nothing: the sweeper
     re-sends what the catalog says is due."""
 
-    def send(self, job_id: str) -> None: ...
+    def send(self, job_id: str, delay: float = 0.0) -> None:
+        """Wake a worker for the job, not before `delay` seconds (a retry's backoff)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop what this queue started (its sweeper, in-process workers)."""

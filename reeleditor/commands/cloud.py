@@ -70,18 +70,12 @@ def cmd_serve(ctx, args) -> int:
 
 
 def cmd_add_user(ctx, args) -> int:
+    from reeleditor.cloud.accounts import add_user
     from reeleditor.cloud.app import embedded_urls
-    from reeleditor.cloud.urls import open_catalog
 
     url = args.catalog or embedded_urls(_data_dir(ctx, args))[1]
-    catalog = open_catalog(url)
-    try:
-        account, token = catalog.add_account(args.name)
-    finally:
-        close = getattr(catalog, "close", None)
-        if close is not None:
-            close()
-    ctx.warn(f"account {account.name!r} ({account.id}) added; its token (shown once):")
+    token = add_user(url, args.name)
+    ctx.warn(f"account {args.name.strip()!r} added; its token (shown once) on stdout")
     ctx.out(token)
     return 0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 CLI_ENTRY = Path(__file__).with_name("upload_cli_entry.py")
 PEER_SRC = Path(__file__).with_name("tus_peer")
-PEER_FILES = ("package.json", "package-lock.json", "server.mjs")
+PEER_FILES = ("package.json", "package-lock.json", "server.mjs", "upload.mjs")
 
 
 def peer_home() -> Path:
@@ -34,8 +34,9 @@ def install_peer(dest: Path | None = None) -> Path:
         (dest / name).exists() and filecmp.cmp(PEER_SRC / name, dest / name, shallow=False)
         for name in ("package.json", "package-lock.json")
     )
-    shutil.copyfile(PEER_SRC / "server.mjs", dest / "server.mjs")
-    if fresh and (dest / "node_modules" / "@tus" / "server" / "package.json").exists():
+    for script in ("server.mjs", "upload.mjs"):
+        shutil.copyfile(PEER_SRC / script, dest / script)
+    if fresh and (dest / "node_modules" / "tus-js-client" / "package.json").exists():
         return dest
     for name in PEER_FILES:
         shutil.copyfile(PEER_SRC / name, dest / name)

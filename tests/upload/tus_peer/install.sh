@@ -6,7 +6,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dest=${1:-${REELEDITOR_TUS_PEER:-${XDG_CACHE_HOME:-$HOME/.cache}/reeleditor-tests/tus-peer}}
 mkdir -p "$dest"
-cp "$here/package.json" "$here/package-lock.json" "$here/server.mjs" "$dest/"
+cp "$here/package.json" "$here/package-lock.json" "$here/server.mjs" "$here/upload.mjs" "$dest/"
 cd "$dest"
 npm ci --no-audit --no-fund --loglevel=error
 echo "tus peer installed in $dest"

@@ -136,3 +136,57 @@ def shape(request, tmp_path):
     made = Shape(request.param, tmp_path, urls)
     yield made
     made.close()
+
+
+def make_reel(path, pad: int = 0, frames: int = 10, size: tuple[int, int] = (180, 320)):
+    """A real small H.264 MP4 (no rendition needed at 180x320), then `pad` random bytes
+    (the MP4 demuxer ignores what follows the file): a reel of any size that processes fast."""
+    import av
+    import numpy as np
+
+    width, height = size
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(frames):
+            pixels = np.full((height, width, 3), (i * 20) % 255, np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    if pad:
+        with open(path, "ab") as fh:
+            fh.write(os.urandom(pad))
+    return path
+
+
+def published_original(server: CloudServer, reel_id: str) -> bytes:
+    """The reel's original as the feed points at it, over HTTP."""
+    [entry] = [
+        e for e in requests.get(f"{server.url}/feed.json", timeout=10).json() if e["id"] == reel_id
+    ]
+    answer = requests.get(server.url + entry["urls"]["original"], timeout=60)
+    assert answer.status_code == 200 and "immutable" in answer.headers["Cache-Control"]
+    return answer.content
+
+
+def node_peer_dir():
+    """The pinned Node packages (tus-js-client, @tus/server); a skip only outside CI."""
+    import shutil
+
+    from tests.upload.upload_support import install_peer, peer_home
+
+    if not shutil.which("node") or not shutil.which("npm"):
+        (pytest.fail if required() else pytest.skip)("node and npm are needed for tus-js-client")
+    return install_peer(peer_home())
+
+
+def js_upload(peer_dir, endpoint: str, path, token: str | None = None, chunk: int = 1 << 20) -> str:
+    """Upload with tus-js-client; returns the upload URL."""
+    import subprocess
+
+    cmd = ["node", str(peer_dir / "upload.mjs"), "--endpoint", endpoint, "--file", str(path)]
+    cmd += ["--chunk", str(chunk)] + (["--token", token] if token else [])
+    done = subprocess.run(cmd, cwd=peer_dir, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("UPLOADED ", 1)[1].strip()

@@ -7,13 +7,13 @@ import logging
 import sys
 
 from reeleditor import __version__
-from reeleditor.commands import cloud, devices, drafts, export, filters, record, upload
+from reeleditor.commands import cloud, devices, drafts, export, filters, record, upload, worker
 from reeleditor.commands.common import Context
 from reeleditor.core.errors import Cancelled, ReelEditorError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [drafts, record, export, filters, devices, upload, cloud]
+COMMAND_MODULES = [drafts, record, export, filters, devices, upload, cloud, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,9 @@ def cmd_serve(ctx, args) -> int:
         if not token:
             raise ReelEditorError(f"--token-env {args.token_env}: that variable is empty or unset")
     options = Options(token=token, workers=args.workers)
+    if args.job_lease:  # tests: a killed server's job is taken up again within seconds
+        options.job_lease = args.job_lease
+        options.sweep_jobs_every = min(options.sweep_jobs_every, args.job_lease)
     try:
         server = make_server(
             args.host,
@@ -109,6 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers", type=int, default=1, help="in-process job runners (local queue; default 1)"
     )
+    p.add_argument("--job-lease", type=float, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("cloud", help="manage the reference cloud")

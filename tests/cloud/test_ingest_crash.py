@@ -1,0 +1,83 @@
+"""kill -9 of the embedded server (`reeleditor serve`) during processing: after a restart
+the reel becomes ready, once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from tests.cloud.ingest_support import TUS, make_reel, sha256
+
+
+def start_serve(data, home, port=0):
+    env = {**os.environ, "REELEDITOR_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reeleditor", "serve", "--port", str(port), "--data", str(data),
+         "--job-lease", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )  # fmt: skip
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(30)
+    assert line and line[0].startswith("http://"), f"serve did not start: {line}"
+    return proc, line[0].strip().removesuffix("/files/")
+
+
+def state_of(base, reel_id):
+    answer = requests.get(f"{base}/api/reels/{reel_id}", timeout=5)
+    return answer.json()["state"] if answer.status_code == 200 else str(answer.status_code)
+
+
+def test_kill_9_during_processing_then_restart_publishes_once(tmp_path):
+    data, home = tmp_path / "cloud", tmp_path / "home"
+    reel = make_reel(tmp_path / "big.mp4", frames=150, size=(720, 1280))  # a 360p rendition
+    body = reel.read_bytes()
+    proc, base = start_serve(data, home)
+    try:
+        created = requests.post(
+            f"{base}/files/",
+            data=body,
+            timeout=30,
+            headers={
+                **TUS,
+                "Upload-Length": str(len(body)),
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
+        assert created.status_code == 201
+        reel_id = created.headers["Location"].rsplit("/", 1)[1]
+        deadline = time.monotonic() + 30
+        while state_of(base, reel_id) != "processing" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert state_of(base, reel_id) == "processing"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    port = int(base.rsplit(":", 1)[1])
+    proc, base = start_serve(data, home, port)
+    try:
+        assert state_of(base, reel_id) in ("processing", "queued")  # journaled, not lost
+        deadline = time.monotonic() + 60
+        while state_of(base, reel_id) != "ready" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert state_of(base, reel_id) == "ready"
+        [entry] = requests.get(f"{base}/feed.json", timeout=5).json()
+        assert entry["id"] == reel_id and set(entry["urls"]) == {"original", "360p"}
+        original = requests.get(base + entry["urls"]["original"], timeout=30).content
+        assert sha256(original) == sha256(body)
+        # one published prefix: nothing a second run wrote lingers beside it
+        prefixes = {p.name for p in (data / "objects" / "media" / reel_id).iterdir()}
+        assert len(prefixes) == 1
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -38,7 +38,13 @@ class PostgresCatalog(SqlCatalog):
         self._slots = threading.BoundedSemaphore(pool_size)
         self._lock_idle: queue.LifoQueue = queue.LifoQueue()
         self._closed = False
-        self._create_schema()
+        try:
+            self._create_schema()
+        except psycopg.OperationalError as exc:
+            from reeleditor.cloud.urls import CloudConfigError, redact
+
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
+            raise CloudConfigError(f"cannot reach the catalog {redact(url)}: {reason}") from exc
 
     def __repr__(self) -> str:
         return "PostgresCatalog()"

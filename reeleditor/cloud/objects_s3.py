@@ -136,14 +136,20 @@ class S3Store:
         return f"S3Store({self.bucket!r})"
 
     def _ensure_bucket(self) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from reeleditor.cloud.urls import CloudConfigError
 
         try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError as exc:
-            if not _missing(exc):
-                raise
-            self.client.create_bucket(Bucket=self.bucket)
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if not _missing(exc):
+                    raise
+                self.client.create_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            where = self.client.meta.endpoint_url
+            raise CloudConfigError(f"cannot use bucket {self.bucket} at {where}: {exc}") from exc
 
     # resumable uploads
 

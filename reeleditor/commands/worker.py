@@ -18,15 +18,22 @@ def cmd_worker(ctx, args) -> int:
     import logging
 
     from reeleditor.cloud.jobs import JobSettings
-    from reeleditor.cloud.urls import default_worker_name, open_catalog, open_queue, open_store
+    from reeleditor.cloud.urls import (
+        default_worker_name,
+        open_catalog,
+        open_queue,
+        open_store,
+        parse_queue,
+        redact,
+    )
 
     settings = JobSettings(lease=args.lease, max_attempts=args.max_attempts, backoff=args.backoff)
     name = args.name or default_worker_name()
+    parse_queue(args.queue)  # every URL checked before anything starts
     store = open_store(args.storage)
     catalog = open_catalog(args.catalog)
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     runtime = open_queue(
         args.queue,
         catalog=catalog,
@@ -38,7 +45,11 @@ def cmd_worker(ctx, args) -> int:
         sweep_interval=args.sweep_interval,
         sweep_grace=min(5.0, args.sweep_interval),
     )
-    ctx.warn(f"worker {name}: {args.concurrency} at a time from {args.queue} (Ctrl+C stops)")
+    # the console log starts once working: an error before it is one line
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ctx.warn(
+        f"worker {name}: {args.concurrency} at a time from {redact(args.queue)} (Ctrl+C stops)"
+    )
     try:
         stop.wait()
     finally:

@@ -359,6 +359,18 @@ class SqlCatalog:
                 == 1
             )
 
+    def release_jobs(self, worker: str) -> int:
+        """Lapse the leases of jobs claimed under `worker` (a name, as run_job prefixes its
+        claims): that process is gone, its successor starts now. How many were released."""
+        prefix = f"{worker}/"
+        with self._tx() as cur:
+            return self._run(
+                cur,
+                "UPDATE jobs SET lease_until = 0 "
+                "WHERE state = 'running' AND substr(worker, 1, ?) = ?",
+                (len(prefix), prefix),
+            ).rowcount
+
     def set_reel_processing(self, reel_id: str) -> None:
         with self._tx() as cur:
             self._run(

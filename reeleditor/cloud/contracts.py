@@ -141,6 +141,9 @@ class Catalog(Protocol):
         """Take a runnable job (that one, or any when None): queued and due, or running
         with an expired lease (its worker died). Increments attempts. None if none."""
 
+    def release_jobs(self, worker: str) -> int:
+        """Lapse the leases held under a worker name (its process is gone: a restart)."""
+
     def renew_lease(self, job_id: str, worker: str, lease: float) -> bool:
         """Extend the lease while working; False when the job is no longer ours."""
 

@@ -7,12 +7,14 @@ bytes or a prefix nobody points at), and `Catalog.publish` switches the reel onl
 the lease is still ours.
 
 Outcomes of one run:
-  DONE     published; the upload's bytes are deleted (policy: once a reel is ready or has
-           failed for good, its upload is not kept: the original is in the published files)
+  DONE     published; the upload's bytes are deleted (the original is among the
+           published files, so nothing is kept twice)
   RETRY    a storage, network or database error: queued again after a backoff
            (`backoff * 2**(attempts-1)`), failed after `max_attempts` claims
   FAILED   the input is not a video or not the file that was sent (MediaError): failed at
-           once, with a reason in a user's words
+           once, with a reason in a user's words, and its bytes deleted. Failed for a server
+           problem (out of attempts, or timed out): the bytes are kept for an operator to
+           look at or re-queue, until the reel is deleted.
   LOST     the lease was lost (we were too slow, or the job ran past `max_runtime`):
            another claim publishes, not us
   SKIPPED  nothing to claim (done already, running elsewhere, or not due yet)
@@ -141,13 +143,13 @@ def run_job(
     job = catalog.claim_job(job_id, owner, settings.lease)
     if job is None:
         return RunResult(Outcome.SKIPPED)
-    if job.attempts > settings.max_attempts:
-        catalog.fail(job.id, owner, "processing did not finish in time; upload the video again")
-        log.warning("job %s failed: %d attempts (%s)", job.id, job.attempts, job.last_error)
-        return RunResult(Outcome.FAILED)
     upload = catalog.get_upload(job.reel_id)
     if upload is None:
         catalog.fail(job.id, owner, "the upload is gone; upload the video again")
+        return RunResult(Outcome.FAILED)
+    if job.attempts > settings.max_attempts:
+        catalog.fail(job.id, owner, "processing did not finish in time; upload the video again")
+        log.warning("job %s failed: %d attempts (%s)", job.id, job.attempts, job.last_error)
         return RunResult(Outcome.FAILED)
     work = Path(tempfile.mkdtemp(prefix="reeleditor-job-"))
     try:

@@ -96,11 +96,20 @@ class Sweeper:
     """Every `interval`, re-sends jobs the catalog says are due and nobody is running.
 
     `grace` keeps it from racing the normal path: a job is re-sent only once it has been
-    due (or its lease lapsed) for that long."""
+    due (or its lease lapsed) for that long; and a job this sweeper sent is sent again only
+    after `resend_after`, so a backlog waiting in Redis is not multiplied every round."""
 
-    def __init__(self, catalog: Catalog, queue, interval: float = 10.0, grace: float = 5.0):
+    def __init__(
+        self,
+        catalog: Catalog,
+        queue,
+        interval: float = 10.0,
+        grace: float = 5.0,
+        resend_after: float = 60.0,
+    ) -> None:
         self.catalog, self.queue = catalog, queue
-        self.interval, self.grace = interval, grace
+        self.interval, self.grace, self.resend_after = interval, grace, resend_after
+        self._sent: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cloud-sweeper", daemon=True)
 
@@ -109,10 +118,16 @@ class Sweeper:
         return self
 
     def sweep(self) -> int:
-        jobs = self.catalog.due_jobs(time.time() - self.grace)
-        for job in jobs:
-            self.queue.send(job.id)
-        return len(jobs)
+        now = time.monotonic()
+        due = self.catalog.due_jobs(time.time() - self.grace)
+        self._sent = {j.id: self._sent[j.id] for j in due if j.id in self._sent}
+        sent = 0
+        for job in due:
+            if now - self._sent.get(job.id, -self.resend_after) >= self.resend_after:
+                self.queue.send(job.id)
+                self._sent[job.id] = now
+                sent += 1
+        return sent
 
     def _run(self) -> None:
         while True:

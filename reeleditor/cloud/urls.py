@@ -113,6 +113,8 @@ def open_catalog(url: str):
 
 
 def default_worker_name() -> str:
+    """Unique per process; a server should pass a stable name (e.g. "embedded") instead, so
+    that after a crash and restart it takes its jobs back at once (see open_queue)."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
@@ -138,6 +140,10 @@ def open_queue(
     kind, where = parse_queue(url)
     settings = settings or JobSettings()
     name = worker_name or default_worker_name()
+    if consume:
+        # a process that takes the name of a dead one gives back the jobs it held (the
+        # embedded server restarted after a crash), instead of waiting for their leases
+        catalog.release_jobs(name)
     if kind == "local":
         queue = LocalQueue(concurrency)
         queue.start(job_handler(catalog, store, name, settings, queue))
@@ -147,5 +153,11 @@ def open_queue(
         queue = DramatiqQueue(where)
         if consume:
             queue.start(job_handler(catalog, store, name, settings, queue), concurrency)
-    sweeper = Sweeper(catalog, queue, interval=sweep_interval, grace=sweep_grace).start()
+    sweeper = Sweeper(
+        catalog,
+        queue,
+        interval=sweep_interval,
+        grace=sweep_grace,
+        resend_after=max(sweep_interval, settings.lease),
+    ).start()
     return Runtime(queue, sweeper)

@@ -281,3 +281,12 @@ def test_advisory_lock_is_released_when_its_node_is_killed(postgres_url):  # noq
             proc.wait()
         proc.stdout.close()
         catalog.close()
+
+
+def test_release_jobs_lapses_only_that_workers_leases(catalog):
+    _, mine = queued_job(catalog)
+    _, other = queued_job(catalog)
+    catalog.claim_job(mine.id, "embedded/1234", 3600)
+    catalog.claim_job(other.id, "embedded-2/5678", 3600)
+    assert catalog.release_jobs("embedded") == 1
+    assert [j.id for j in catalog.due_jobs(time.time())] == [mine.id]

@@ -231,3 +231,41 @@ def wait_for(condition, timeout: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
+
+
+def test_a_restarted_server_takes_back_the_jobs_of_its_previous_life(tmp_path, video):
+    catalog = open_catalog(f"sqlite:///{tmp_path}/c.db")
+    store = open_store(f"file://{tmp_path}/objects")
+    reel_id, _key, job = uploaded(catalog, store, video)
+    # the last run claimed it with an hour's lease, then was killed with -9
+    assert catalog.claim_job(job.id, "embedded/0a1b2c3d", lease=3600)
+    runtime = open_queue("local", catalog=catalog, store=store, worker_name="embedded",
+                         settings=FAST, sweep_interval=0.2, sweep_grace=0.0)  # fmt: skip
+    try:
+        wait_for(lambda: catalog.get_reel(reel_id).state is ReelState.READY, timeout=30)
+        assert catalog.get_job(job.id).attempts == 2
+    finally:
+        runtime.close()
+        catalog.close()
+
+
+def test_the_sweeper_does_not_multiply_a_backlog(tmp_path, video):
+    from reeleditor.cloud.queue import Sweeper
+
+    catalog = open_catalog(f"sqlite:///{tmp_path}/c.db")
+    store = open_store(f"file://{tmp_path}/objects")
+    sent = []
+
+    class Recorder:
+        def send(self, job_id, delay=0.0):
+            sent.append(job_id)
+
+    try:
+        ids = {uploaded(catalog, store, video)[2].id for _ in range(3)}
+        sweeper = Sweeper(catalog, Recorder(), grace=0.0, resend_after=0.3)
+        assert sweeper.sweep() == 3 and set(sent) == ids
+        assert sweeper.sweep() == 0  # still waiting in the queue: not sent again yet
+        time.sleep(0.35)
+        assert sweeper.sweep() == 3
+    finally:
+        catalog.close()

@@ -16,6 +16,8 @@ bundled cloud, tests); `serve_forever` runs it in the foreground (`reeleditor se
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import threading
 import time
 from pathlib import Path
@@ -143,11 +145,14 @@ def serve_in_thread(
 
 
 async def serve_forever(server: CloudServer, host: str, port: int, on_ready) -> None:
-    """Run in the foreground until cancelled (Ctrl+C); `on_ready(server)` once listening."""
+    """Run in the foreground until SIGTERM or Ctrl+C; `on_ready(server)` once listening."""
     await server.start(host, port)
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
         on_ready(server)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await server.stop()
 

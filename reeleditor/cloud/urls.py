@@ -139,7 +139,9 @@ def open_queue(
 
     kind, where = parse_queue(url)
     settings = settings or JobSettings()
-    name = worker_name or default_worker_name()
+    # the embedded shape is one process per catalog: a stable name lets a restart take its
+    # crashed predecessor's jobs back at once (release_jobs below)
+    name = worker_name or ("embedded" if kind == "local" else default_worker_name())
     if consume:
         # a process that takes the name of a dead one gives back the jobs it held (the
         # embedded server restarted after a crash), instead of waiting for their leases

@@ -117,6 +117,8 @@ def _job(row) -> Job:
 class SqlCatalog:
     """The Catalog protocol on a DB-API connection; subclasses say how to get one."""
 
+    _skip_locked = ""  # PostgreSQL: claimers racing for "any job" pass over each other's
+
     def _tx(self) -> contextlib.AbstractContextManager:
         """A cursor inside one transaction: committed on exit, rolled back on error."""
         raise NotImplementedError
@@ -324,7 +326,8 @@ class SqlCatalog:
                 if job_id is None:
                     row = self._run(
                         cur,
-                        f"SELECT id FROM jobs WHERE {_RUNNABLE} ORDER BY not_before LIMIT 1",
+                        f"SELECT id FROM jobs WHERE {_RUNNABLE} ORDER BY not_before LIMIT 1"
+                        + self._skip_locked,
                         (now, now),
                     ).fetchone()
                     if row is None:

@@ -47,9 +47,13 @@ class DramatiqQueue:
         import dramatiq
 
         self._handler = handler
+        threads = max(1, concurrency)
         self._worker = dramatiq.Worker(
-            self.broker, queues={QUEUE}, worker_threads=max(1, concurrency), worker_timeout=200
+            self.broker, queues={QUEUE}, worker_threads=threads, worker_timeout=200
         )
+        # one message per thread, not Dramatiq's two: a transcode is long, and a message
+        # held by a busy worker is one an idle worker cannot take
+        self._worker.queue_prefetch = threads
         self._worker.start()
         return self
 

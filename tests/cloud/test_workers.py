@@ -149,3 +149,22 @@ def test_a_password_is_never_echoed_in_an_error():
     with pytest.raises(CloudConfigError) as info:
         parse_queue("redis://user:s3cret@host:notaport/0")
     assert "s3cret" not in str(info.value)
+
+
+def test_the_redis_queue_retries_after_a_delay_until_done(redis_url, tmp_path):  # noqa: F811
+    from reeleditor.cloud.urls import open_queue
+    from tests.cloud.test_jobs import FAST, Flaky
+
+    catalog = open_catalog(f"sqlite:///{tmp_path}/c.db")
+    store = Flaky(open_store(f"file://{tmp_path}/objects"), failures=1)
+    video = tiny_video(tmp_path / "tiny.mp4").read_bytes()
+    runtime = open_queue(redis_url, catalog=catalog, store=store, concurrency=2, settings=FAST,
+                         worker_name="r1", sweep_interval=30)  # fmt: skip
+    try:
+        reel_id, _key, job = uploaded(catalog, store, video)
+        runtime.send(job.id)
+        wait_for(lambda: catalog.get_reel(reel_id).state is ReelState.READY, timeout=60)
+        assert catalog.get_job(job.id).attempts == 2  # the retry came back as a delayed message
+    finally:
+        runtime.close()
+        catalog.close()

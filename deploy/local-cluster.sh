@@ -10,8 +10,9 @@
 # /tmp/reeleditor-cluster. The `reeleditor` run is $REELEDITOR_BIN, else the one on PATH;
 # moto_server is $MOTO_SERVER, else the one beside it, else on PATH; PostgreSQL's programs
 # are in $PG_BIN, else on PATH, else the newest /usr/lib/postgresql/*/bin. Ports are free
-# ones picked at `up`, or $REELEDITOR_CLUSTER_PORT_BASE .. +6. deploy/README.md says what
-# each piece is in production.
+# ones picked at `up`, or $REELEDITOR_CLUSTER_PORT_BASE .. +6. $REELEDITOR_CLUSTER_SERVE_ARGS
+# and $REELEDITOR_CLUSTER_WORKER_ARGS add words to the nodes' and workers' command lines.
+# deploy/README.md says what each piece is in production.
 set -euo pipefail
 
 STATE=${REELEDITOR_CLUSTER_DIR:-/tmp/reeleditor-cluster}
@@ -19,6 +20,9 @@ BUCKET=reeleditor
 DATABASE=reeleditor
 WAIT=${REELEDITOR_CLUSTER_WAIT:-60} # seconds a piece may take to answer
 PIECES="redis postgres s3 node1 node2 nginx worker1 worker2"
+# Extra words for the nodes' and the workers' command lines (tests shorten the job lease).
+SERVE_ARGS=${REELEDITOR_CLUSTER_SERVE_ARGS:-}
+WORKER_ARGS=${REELEDITOR_CLUSTER_WORKER_ARGS:-}
 
 log() { printf 'local-cluster: %s\n' "$*" >&2; }
 
@@ -365,10 +369,10 @@ cmd_up() {
     port=NODE${n}_PORT
     log "starting ingest/API node $n on 127.0.0.1:${!port}"
     spawn "node$n" "$REELEDITOR" serve --host 127.0.0.1 --port "${!port}" \
-      --storage "$STORAGE" --catalog "$CATALOG" --queue "$QUEUE" --workers 0
+      --storage "$STORAGE" --catalog "$CATALOG" --queue "$QUEUE" --workers 0 $SERVE_ARGS
     log "starting worker $n"
     spawn "worker$n" "$REELEDITOR" worker --storage "$STORAGE" --catalog "$CATALOG" \
-      --queue "$QUEUE" --concurrency 1
+      --queue "$QUEUE" --concurrency 1 $WORKER_ARGS
   done
   wait_until node1 "answer tus OPTIONS" tus_ok "http://127.0.0.1:$NODE1_PORT/files/"
   wait_until node2 "answer tus OPTIONS" tus_ok "http://127.0.0.1:$NODE2_PORT/files/"

@@ -53,6 +53,10 @@ class FolderSink:
     def __init__(self, path: Path, offset: int) -> None:
         self._fh = open(path, "r+b")  # noqa: SIM115 (closed by commit/discard)
         self._start = offset
+        size = os.fstat(self._fh.fileno()).st_size
+        if size < offset:  # never pad with zeros what the disk lost
+            self._fh.close()
+            raise OSError(f"the upload holds {size} bytes, fewer than its offset {offset}")
         # bytes past the committed offset are a PATCH that never committed (a killed node)
         self._fh.truncate(offset)
         self._fh.seek(offset)

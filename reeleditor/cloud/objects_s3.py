@@ -49,6 +49,9 @@ class S3Sink:
             "tail": int(state.get("tail", 0)),
             "tail_key": state.get("tail_key", ""),
         }
+        stored = sum(p[2] for p in self._state["parts"]) + self._state["tail"]
+        if stored != offset:
+            raise OSError(f"the upload's parts hold {stored} bytes, not its offset {offset}")
         self._start = offset
         self._new_parts: list[list] = []
         self._spool = tempfile.TemporaryFile(prefix="reeleditor-part-")  # noqa: SIM115
@@ -244,6 +247,8 @@ class S3Store:
 
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+        except ValueError:
+            return None
         except ClientError as exc:
             if _missing(exc):
                 return None

@@ -162,3 +162,12 @@ def test_bad_storage_urls_are_one_line_errors(url):
     with pytest.raises(CloudConfigError) as info:
         open_store(url)
     assert "\n" not in str(info.value) and "--storage" in str(info.value)
+
+
+def test_a_sink_refuses_an_offset_the_stored_bytes_do_not_reach(objects):
+    key = "uploads/short"
+    state = objects.begin_upload(key)
+    offset, state = patch(objects, key, state, 0, b"x" * 100)
+    with pytest.raises(OSError):
+        objects.open_sink(key, state, offset + 50)
+    assert objects.stat("../outside") is None

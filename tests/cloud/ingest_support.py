@@ -117,7 +117,7 @@ def wait_state(server: CloudServer, reel_id: str, states: set[str], timeout: flo
     return state
 
 
-def _scale_out_urls(request, tmp) -> tuple[str, str, str]:
+def need_scale_out(request, tmp) -> tuple[str, str, str]:
     """S3 on moto, PostgreSQL and Redis from the persistence tests' fixtures."""
     try:
         from tests.cloud import services  # noqa: F401
@@ -132,7 +132,7 @@ def _scale_out_urls(request, tmp) -> tuple[str, str, str]:
 
 @pytest.fixture(params=SHAPES)
 def shape(request, tmp_path):
-    urls = None if request.param == "embedded" else _scale_out_urls(request, tmp_path)
+    urls = None if request.param == "embedded" else need_scale_out(request, tmp_path)
     made = Shape(request.param, tmp_path, urls)
     yield made
     made.close()
@@ -190,3 +190,26 @@ def js_upload(peer_dir, endpoint: str, path, token: str | None = None, chunk: in
     done = subprocess.run(cmd, cwd=peer_dir, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.split("UPLOADED ", 1)[1].strip()
+
+
+def start_serve(data, home, port=0):
+    """`reeleditor serve --data DATA` as a process; returns it and its base URL."""
+    import subprocess
+    import sys
+    import threading
+
+    env = {**os.environ, "REELEDITOR_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reeleditor", "serve", "--port", str(port), "--data", str(data),
+         "--job-lease", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )  # fmt: skip
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(30)
+    assert line and line[0].startswith("http://"), f"serve did not start: {line}"
+    return proc, line[0].strip().removesuffix("/files/")

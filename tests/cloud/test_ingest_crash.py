@@ -3,34 +3,12 @@ the reel becomes ready, once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 
 import requests
 
-from tests.cloud.ingest_support import TUS, make_reel, sha256
-
-
-def start_serve(data, home, port=0):
-    env = {**os.environ, "REELEDITOR_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reeleditor", "serve", "--port", str(port), "--data", str(data),
-         "--job-lease", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )  # fmt: skip
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(30)
-    assert line and line[0].startswith("http://"), f"serve did not start: {line}"
-    return proc, line[0].strip().removesuffix("/files/")
+from tests.cloud.ingest_support import TUS, make_reel, sha256, start_serve
 
 
 def state_of(base, reel_id):

@@ -10,7 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from reeleditor.cloud.server import wait_published
 from reeleditor.upload.queue import UploadQueue
 from reeleditor.upload.transfer import Uploader
-from tests.cloud.ingest_support import make_reel, published_original, sha256
+from tests.cloud.ingest_support import (
+    Shape,
+    make_reel,
+    need_scale_out,
+    published_original,
+    sha256,
+)
 
 SIZE = 20 << 20
 
@@ -43,19 +49,25 @@ def test_20_concurrent_uploads_of_20_mib_are_byte_identical_and_ready(shape, tmp
         assert len(server.cloud.catalog.jobs_for_reel(reel_id)) == 1
 
 
-def test_200_idle_sockets_do_not_stop_an_upload_and_are_closed(shape, tmp_path):
-    server = shape.start()
-    host, port = server.server_address
-    started = time.monotonic()
-    idle = [socket.create_connection((host, port), timeout=5) for _ in range(200)]
+def test_200_idle_sockets_do_not_stop_an_upload_and_are_closed(request, tmp_path):
+    """On both shapes at once (the 20 s are the point, so they are spent once)."""
+    shapes = [Shape("embedded", tmp_path / "e")]
+    shapes.append(Shape("scale-out", tmp_path / "s", need_scale_out(request, tmp_path)))
+    idle = []
     try:
-        half = idle[:100]  # these send half a request, then nothing
-        for sock in half:
-            sock.sendall(b"PATCH /files/x HTTP/1.1\r\nHost: x\r\n")
-        path = make_reel(tmp_path / "reel.mp4", pad=2 << 20)
-        reel_id = upload_with_the_app(server, path, tmp_path / "q")
-        assert time.monotonic() - started < 10  # not held up by the idle ones
-        assert wait_published(server, reel_id) == "published"
+        servers = [s.start() for s in shapes]
+        started = time.monotonic()
+        for server in servers:
+            host, port = server.server_address
+            socks = [socket.create_connection((host, port), timeout=5) for _ in range(200)]
+            for sock in socks[:100]:  # these send half a request, then nothing
+                sock.sendall(b"PATCH /files/x HTTP/1.1\r\nHost: x\r\n")
+            idle += socks
+        for server in servers:
+            path = make_reel(tmp_path / f"reel-{server.server_address[1]}.mp4", pad=2 << 20)
+            reel_id = upload_with_the_app(server, path, tmp_path / f"q{server.server_address[1]}")
+            assert wait_published(server, reel_id) == "published"
+        assert time.monotonic() - started < 15  # not held up by the idle ones
         time.sleep(max(0.0, 20 - (time.monotonic() - started)))
         closed = 0
         for sock in idle:
@@ -66,7 +78,54 @@ def test_200_idle_sockets_do_not_stop_an_upload_and_are_closed(shape, tmp_path):
                 closed += 1
             except TimeoutError:
                 pass
-        assert closed == 200  # the idle timeout (15 s) ended every one of them
+        assert closed == 400  # the idle timeout (15 s) ended every one of them
     finally:
         for sock in idle:
             sock.close()
+        for made in shapes:
+            made.close()
+
+
+def test_a_big_patch_is_streamed_in_bounded_memory(tmp_path):
+    """512 MiB in one chunked PATCH to `reeleditor serve`: its RSS grows by far less."""
+    import os
+
+    import requests
+
+    from tests.cloud.ingest_support import TUS, start_serve
+
+    proc, base = start_serve(tmp_path / "cloud", tmp_path / "home")
+
+    def rss_kib() -> int:
+        with open(f"/proc/{proc.pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
+
+    try:
+        size, block = 512 << 20, os.urandom(1 << 20)
+        created = requests.post(
+            f"{base}/files/", headers={**TUS, "Upload-Length": str(size)}, timeout=10
+        )
+        before, peak = rss_kib(), 0
+
+        def body():
+            nonlocal peak
+            for i in range(size >> 20):
+                if i % 32 == 0:
+                    peak = max(peak, rss_kib())
+                yield block
+
+        answer = requests.patch(
+            base + created.headers["Location"],
+            data=body(),
+            timeout=120,
+            headers={
+                **TUS,
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Offset": "0",
+            },
+        )
+        assert answer.status_code == 204 and answer.headers["Upload-Offset"] == str(size)
+        assert max(peak, rss_kib()) - before < 64 << 10  # KiB: under 64 MiB of growth
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -14,8 +14,9 @@ Extensions: creation, creation-with-upload, termination, checksum (sha1, sha256,
 expiration. Not creation-defer-length (Upload-Defer-Length is answered 400, and not
 advertised). A chunked PATCH (no Content-Length) is streamed like any other, bounded by
 Upload-Length. Beyond tus, a finished upload is answered (last PATCH or POST, and HEAD)
-with `Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes, which the app's
-client compares with its file (reeleditor/upload/transfer.py).
+with `Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes (read back from the
+store once, when the last byte is in), which the app's client compares with its file
+(reeleditor/upload/transfer.py).
 """
 
 from __future__ import annotations

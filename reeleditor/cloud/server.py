@@ -20,12 +20,15 @@ import contextlib
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
 
 from reeleditor.cloud.app import IDLE_TIMEOUT, Cloud, Options, make_app, open_cloud, runner_for
 from reeleditor.cloud.contracts import ReelState
+
+THREADS = 64  # blocking engine calls in flight at once, per node
 
 
 class CloudServer:
@@ -46,6 +49,11 @@ class CloudServer:
         return f"http://{host}:{port}"
 
     async def start(self, host: str, port: int) -> None:
+        # every catalog, store and sink call runs on a thread (contracts.py); the default
+        # pool (cores + 4) would let six slow S3 calls hold up every other upload
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="cloud-io")
+        )
         await self.runner.setup()
         site = web.TCPSite(self.runner, host, port, reuse_address=True)
         try:

@@ -75,7 +75,8 @@ def test_460_discards_the_chunk_and_the_right_one_is_taken(shape):
     sha1 = base64.b64encode(hashlib.sha1(b"def").digest()).decode()
     last = patch(url, b"def", 3, {"Upload-Checksum": f"sha1 {sha1}"})
     assert last.headers["Upload-Sha256-Verified"] == sha256(b"abcdef")
-    assert patch(url, b"abc", 0, {"Upload-Checksum": "crc32 AAAA"}).status_code in (400, 409)
+    other, _ = _new(server, 3)
+    assert patch(other, b"abc", 0, {"Upload-Checksum": "crc32 AAAA"}).status_code == 400
 
 
 def test_401_writes_nothing_and_closes_without_reading_the_body(shape):

@@ -274,3 +274,40 @@ def test_status_is_gone_and_the_api_answers_the_owner_only(shape):
     assert requests.delete(f"{api}/{reel_id}", headers=alice, timeout=5).status_code == 204
     assert requests.get(f"{api}/{reel_id}", headers=alice, timeout=5).status_code == 404
     assert catalog.get_reel(reel_id) is None
+
+
+def test_two_scale_out_nodes_share_uploads_and_the_lock(request, tmp_path):
+    """PATCHes of one upload through either node; a PATCH in flight on one node is a 423
+    on the other (the lock lives in PostgreSQL), and is released when its body stalls."""
+    from tests.cloud.ingest_support import Shape, need_scale_out
+
+    nodes = Shape("scale-out", tmp_path, need_scale_out(request, tmp_path))
+    try:
+        a, b = nodes.start(read_timeout=1.5), nodes.start(read_timeout=1.5)
+        created = create(a.url, 30)
+        path = created.headers["Location"]
+        assert patch(b.url + path, b"0123456789", 0).status_code == 204
+        assert head(a.url + path).headers["Upload-Offset"] == "10"
+        upload_id = path.rsplit("/", 1)[1]
+        stalled = threading.Thread(
+            target=raw_request,
+            args=(
+                a.server_address[1],
+                f"PATCH /files/{upload_id} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
+                "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 10\r\n"
+                "Content-Length: 20\r\n\r\n",
+                b"abcde",
+                10,
+            ),
+        )
+        stalled.start()
+        time.sleep(0.5)
+        assert patch(b.url + path, b"x" * 20, 10).status_code == 423
+        stalled.join()
+        offset = int(head(b.url + path).headers["Upload-Offset"])
+        assert offset == 15
+        last = patch(b.url + path, b"y" * 15, offset)
+        assert last.status_code == 204
+        assert last.headers["Upload-Sha256-Verified"] == sha256(b"0123456789abcde" + b"y" * 15)
+    finally:
+        nodes.close()

@@ -295,7 +295,7 @@ class Ingest:
                 except asyncio.TimeoutError:
                     log.info("upload %s: the body stalled for %.0f s", upload.id, self.read_timeout)
                     break
-                except (ConnectionError, web.HTTPException, ValueError, OSError) as exc:
+                except Exception as exc:  # the client went away (ContentLengthError, reset)
                     log.info("upload %s: the body broke off (%s)", upload.id, type(exc).__name__)
                     break
                 if not block:

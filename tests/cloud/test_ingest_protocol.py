@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import socket
 import threading
 import time
 
@@ -242,6 +243,24 @@ def test_a_stalled_patch_ends_releases_the_lock_and_the_client_resumes(shape):
     last = patch(url, b"abcdefghij", offset)
     assert last.status_code == 204
     assert last.headers["Upload-Sha256-Verified"] == sha256(b"0123456789abcdefghij")
+
+
+def test_a_client_gone_mid_body_keeps_what_arrived(shape, caplog):
+    server = shape.start()
+    url, upload_id = _new(server, 20)
+    with socket.create_connection(server.server_address, timeout=5) as sock:
+        sock.sendall(
+            f"PATCH /files/{upload_id} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
+            "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+            "Content-Length: 20\r\n\r\n01234".encode()
+        )
+        time.sleep(0.3)
+    deadline = time.monotonic() + 5
+    while head(url).headers["Upload-Offset"] != "5" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert head(url).headers["Upload-Offset"] == "5"
+    assert patch(url, b"56789" * 3, 5).status_code == 204
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_status_is_gone_and_the_api_answers_the_owner_only(shape):

@@ -130,7 +130,7 @@ class Ingest:
         if upload is None or (self.auth.required and upload.owner != owner):
             raise TusError(404, "no such upload")
         if not upload.finished and time.time() > upload.expires:
-            await self._drop(upload)
+            await self._drop_expired(upload)
             raise TusError(410, "this upload expired; create a new one")
         return upload
 
@@ -354,13 +354,21 @@ class Ingest:
         await asyncio.to_thread(self.store.abort_upload, upload.key, upload.storage_state)
         await asyncio.to_thread(self.catalog.delete_upload, upload.id)
 
+    async def _drop_expired(self, upload: Upload) -> bool:
+        """Remove an expired upload unless a request holds it right now (next sweep then)."""
+        try:
+            async with self._locked(upload.id):
+                await self._drop(upload)
+        except TusError:  # 423: a PATCH past the expiry time is still writing
+            return False
+        return True
+
     async def sweep(self) -> int:
         """Remove expired unfinished uploads (bytes and rows); returns how many."""
         gone = 0
         for upload in await asyncio.to_thread(self.catalog.expired_uploads, time.time()):
             try:
-                await self._drop(upload)
-                gone += 1
+                gone += await self._drop_expired(upload)
             except Exception:  # one bad upload must not stop the sweep; it is tried again
                 log.warning("could not remove expired upload %s", upload.id, exc_info=True)
         return gone

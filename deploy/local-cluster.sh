@@ -11,7 +11,8 @@
 # moto_server is $MOTO_SERVER, else the one beside it, else on PATH; PostgreSQL's programs
 # are in $PG_BIN, else on PATH, else the newest /usr/lib/postgresql/*/bin. Ports are free
 # ones picked at `up`, or $REELEDITOR_CLUSTER_PORT_BASE .. +6. $REELEDITOR_CLUSTER_SERVE_ARGS
-# and $REELEDITOR_CLUSTER_WORKER_ARGS add words to the nodes' and workers' command lines.
+# and $REELEDITOR_CLUSTER_WORKER_ARGS add words to the nodes' and workers' command lines;
+# $REELEDITOR_CLUSTER_WORKERS sets how many workers (default 2).
 # deploy/README.md says what each piece is in production.
 set -euo pipefail
 
@@ -19,7 +20,14 @@ STATE=${REELEDITOR_CLUSTER_DIR:-/tmp/reeleditor-cluster}
 BUCKET=reeleditor
 DATABASE=reeleditor
 WAIT=${REELEDITOR_CLUSTER_WAIT:-60} # seconds a piece may take to answer
-PIECES="redis postgres s3 node1 node2 nginx worker1 worker2"
+WORKERS=${REELEDITOR_CLUSTER_WORKERS:-2} # how many `reeleditor worker` processes
+case $WORKERS in '' | *[!0-9]* | 0) echo "REELEDITOR_CLUSTER_WORKERS must be 1 or more" >&2; exit 2 ;; esac
+pieces() { # what up starts (the workers as many as the state says, else as asked)
+  local n=$WORKERS
+  [ -f "$STATE/cluster.env" ] && n=$(sed -n 's/^WORKERS=//p' "$STATE/cluster.env")
+  printf 'redis postgres s3 node1 node2 nginx'
+  seq -f ' worker%g' 1 "${n:-$WORKERS}" | tr -d '\n'
+}
 # Extra words for the nodes' and the workers' command lines (tests shorten the job lease).
 SERVE_ARGS=${REELEDITOR_CLUSTER_SERVE_ARGS:-}
 WORKER_ARGS=${REELEDITOR_CLUSTER_WORKER_ARGS:-}
@@ -97,8 +105,12 @@ stop_all() {
   stop_one nginx TERM
   stop_one node1 TERM
   stop_one node2 TERM
-  stop_one worker1 TERM
-  stop_one worker2 TERM
+  local file
+  for file in "$STATE"/pids/worker*.pid; do
+    [ -e "$file" ] || continue
+    file=${file##*/}
+    stop_one "${file%.pid}" TERM
+  done
   stop_one s3 TERM
   stop_one redis TERM
   stop_one postgres INT # fast shutdown: active sessions are ended, not waited for
@@ -285,7 +297,7 @@ cmd_up() {
   mkdir -p "$STATE/pids" "$STATE/logs"
   chmod 700 "$STATE"
   local name
-  for name in $PIECES; do
+  for name in $(pieces); do
     [ -z "$(pid_of "$name")" ] || { log "up failed: already up ($name runs); run down first"; exit 1; }
   done
   rm -f "$STATE"/pids/*.pid "$STATE"/logs/*.log
@@ -325,6 +337,7 @@ cmd_up() {
     echo "CATALOG=$CATALOG"
     echo "QUEUE=$QUEUE"
     echo "STORAGE=$STORAGE"
+    echo "WORKERS=$WORKERS"
   } >"$STATE/cluster.env"
 
   # moto answers S3 with any key; production takes the real ones from the environment
@@ -370,6 +383,8 @@ cmd_up() {
     log "starting ingest/API node $n on 127.0.0.1:${!port}"
     spawn "node$n" "$REELEDITOR" serve --host 127.0.0.1 --port "${!port}" \
       --storage "$STORAGE" --catalog "$CATALOG" --queue "$QUEUE" --workers 0 $SERVE_ARGS
+  done
+  for n in $(seq 1 "$WORKERS"); do
     log "starting worker $n"
     spawn "worker$n" "$REELEDITOR" worker --storage "$STORAGE" --catalog "$CATALOG" \
       --queue "$QUEUE" --concurrency 1 $WORKER_ARGS
@@ -386,7 +401,7 @@ cmd_up() {
   record nginx "$(cat "$RUN_DIR/nginx/nginx.pid")" || fail "nginx exited: $(last_line "$STATE/logs/nginx-error.log")"
   wait_until nginx "pass tus OPTIONS to the nodes" tus_ok "http://127.0.0.1:$INGEST_PORT/files/"
   wait_until nginx "serve /feed.json from the nodes" http_ok "http://127.0.0.1:$EDGE_PORT/feed.json"
-  for n in 1 2; do # a worker that cannot reach the catalog or Redis exits: give it a moment
+  for n in $(seq 1 "$WORKERS"); do # a worker that cannot reach the catalog or Redis exits: give it a moment
     [ -n "$(pid_of "worker$n")" ] || fail "worker$n exited: $(last_line "$STATE/logs/worker$n.log")"
   done
 
@@ -417,7 +432,7 @@ cmd_down() {
 cmd_status() {
   local name pid running=0 total=0 where
   [ -f "$STATE/cluster.env" ] && . "$STATE/cluster.env"
-  for name in $PIECES; do
+  for name in $(pieces); do
     total=$((total + 1))
     pid=$(pid_of "$name")
     case $name in

@@ -19,11 +19,14 @@ PEER_FILES = ("package.json", "package-lock.json", "server.mjs", "upload.mjs")
 
 
 def peer_home() -> Path:
-    """Where the tus peer is installed: $REELEDITOR_TUS_PEER, else the user's cache."""
+    """Where the tus peer is installed: $REELEDITOR_TUS_PEER, else the user's cache, in a
+    folder named after the lock file (checkouts with other pins never reinstall each
+    other's packages under a running test)."""
     if custom := os.environ.get("REELEDITOR_TUS_PEER"):
         return Path(custom)
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "reeleditor-tests" / "tus-peer"
+    pins = hashlib.sha256((PEER_SRC / "package-lock.json").read_bytes()).hexdigest()[:12]
+    return Path(cache) / "reeleditor-tests" / f"tus-peer-{pins}"
 
 
 def install_peer(dest: Path | None = None) -> Path:

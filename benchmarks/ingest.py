@@ -51,12 +51,29 @@ CHILD = textwrap.dedent("""
     from reeleditor.upload.chunks import sha256_now
     from reeleditor.upload.queue import UploadQueue
     from reeleditor.upload.transfer import Uploader
+    from reeleditor.upload.tus import TusClient
 
     path, endpoint, folder, chunk = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     digest = sha256_now(path)
     queue = UploadQueue(Path(folder))
     entry = queue.add(path, path.stat().st_size, digest, endpoint)
-    uploader = Uploader(queue, chunk_size=chunk)
+    timings = []  # (method, seconds) of each request, to see where the time goes
+
+    def client(endpoint, token, timeout):
+        tus = TusClient(endpoint, token, timeout=timeout)
+        send = tus._send
+
+        def timed_send(method, url, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return send(method, url, **kwargs)
+            finally:
+                timings.append((method, time.perf_counter() - t0))
+
+        tus._send = timed_send
+        return tus
+
+    uploader = Uploader(queue, chunk_size=chunk, client_factory=client)
     os.sync()
     print("READY", flush=True)
     sys.stdin.readline()  # the parent has read the server's memory: go
@@ -69,8 +86,12 @@ CHILD = textwrap.dedent("""
             done = stop.value
             break
     total = time.perf_counter() - start
+    writes = [t for m, t in timings if m in ("POST", "PATCH")]
     print(json.dumps({"total": total, "state": done.state, "url": done.upload_url,
-                      "verified": done.verified}), flush=True)
+                      "verified": done.verified, "last_write": writes[-1],
+                      "writes": sum(writes[:-1]) / max(1, len(writes) - 1),
+                      "requests": [m for m, _ in timings],
+                      "others": total - sum(t for _, t in timings)}), flush=True)
 """)
 
 
@@ -226,6 +247,14 @@ def main() -> int:
         f"server RSS growth, Node           {med(node_growth) / MiB:7.1f} MiB (max "
         f"{max(node_growth) / MiB:.1f}; from "
         f"{med(r['node']['before'] for r in runs) / MiB:.0f} MiB)"
+    )
+    last = med(r["ours"]["last_write"] for r in runs)
+    node_last = med(r["node"]["last_write"] for r in runs)
+    print(
+        f"one {args.chunk_mib} MiB PATCH (mean of all but the last): ours "
+        f"{med(r['ours']['writes'] for r in runs) * 1000:.0f} ms, Node "
+        f"{med(r['node']['writes'] for r in runs) * 1000:.0f} ms; the final one: ours "
+        f"{last:.2f} s, Node {node_last:.2f} s"
     )
     return 0
 

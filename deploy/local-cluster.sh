@@ -44,6 +44,14 @@ start_time() { # the kernel's start time of a pid (field 22 of /proc/PID/stat), 
   printf '%s' "${20}"
 }
 
+group_of() { # the process group of a pid (field 5 of /proc/PID/stat; no procps needed)
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  set -- $stat
+  printf '%s' "$3"
+}
+
 record() { # NAME PID: remember PID as ours, with its start time so a reused pid is not ours
   local started
   started=$(start_time "$2")
@@ -84,7 +92,7 @@ stop_one() { # NAME SIGNAL: signal our process (its whole session when it leads 
     rm -f "$STATE/pids/$name.pid"
     return 0
   fi
-  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+  pgid=$(group_of "$pid")
   if [ "$pgid" = "$pid" ]; then kill "-$sig" -- "-$pid" 2>/dev/null || true
   else kill "-$sig" "$pid" 2>/dev/null || true; fi
   for n in $(seq 1 100); do # 10 s, then SIGKILL

@@ -18,7 +18,7 @@ def state_of(base, reel_id):
 
 def test_kill_9_during_processing_then_restart_publishes_once(tmp_path):
     data, home = tmp_path / "cloud", tmp_path / "home"
-    reel = make_reel(tmp_path / "big.mp4", frames=150, size=(720, 1280))  # a 360p rendition
+    reel = make_reel(tmp_path / "big.mp4", frames=90, size=(720, 1280))  # a 360p rendition
     body = reel.read_bytes()
     proc, base = start_serve(data, home)
     try:

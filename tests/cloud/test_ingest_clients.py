@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import requests
 
 from reeleditor.cloud.server import wait_published
 from reeleditor.upload.queue import UploadQueue
@@ -31,6 +32,11 @@ def test_the_apps_client(shape, tmp_path):
     reel_id = done.upload_url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, reel_id) == "published"
     assert published_original(server, reel_id) == data
+    # the owner (here: an open server's only owner) deletes it: media and feed entry go
+    [entry] = requests.get(f"{server.url}/feed.json", timeout=5).json()
+    assert requests.delete(f"{server.url}/api/reels/{reel_id}", timeout=10).status_code == 204
+    assert requests.get(server.url + entry["urls"]["original"], timeout=5).status_code == 404
+    assert requests.get(f"{server.url}/feed.json", timeout=5).json() == []
 
 
 def test_tus_js_client(shape, tmp_path, peer_dir):

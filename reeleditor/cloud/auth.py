@@ -17,7 +17,7 @@ from aiohttp import web
 from reeleditor.cloud.contracts import Catalog
 
 SINGLE_OWNER = ""  # the owner of reels on a server without accounts (open, or one token)
-_BEARER = re.compile(r"^Bearer ([A-Za-z0-9._~+/=-]{1,512})$")
+_BEARER = re.compile(r"^Bearer ([\x21-\x7e]{1,1024})$")  # visible ASCII, no spaces
 
 
 class Denied(Exception):

@@ -10,12 +10,12 @@ stops reading the socket while its small buffer is full, so memory stays bounded
 the body's size. Each read has its own timeout: a stalled PATCH ends, what arrived is
 committed (unless a checksum was sent), and the lock is released for the client's resume.
 
-Extensions: creation, creation-with-upload, termination, checksum (sha1, sha256, md5),
-expiration. Not creation-defer-length (Upload-Defer-Length is answered 400, and not
-advertised). A chunked PATCH (no Content-Length) is streamed like any other, bounded by
-Upload-Length. Beyond tus, a finished upload is answered (last PATCH or POST, and HEAD)
-with `Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes (read back from the
-store once, when the last byte is in), which the app's client compares with its file
+Extensions: creation, creation-with-upload, creation-defer-length, termination, checksum
+(sha1, sha256, md5), expiration. A chunked PATCH (no Content-Length) is streamed like any
+other, bounded by Upload-Length (or Tus-Max-Size while the length is deferred). Beyond
+tus, a finished upload is answered (last PATCH or POST, and HEAD) with
+`Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes (read back from the store
+once, when the last byte is in), which the app's client compares with its file
 (reeleditor/upload/transfer.py).
 """
 
@@ -40,7 +40,7 @@ from reeleditor.cloud.contracts import Catalog, JobQueue, Locked, ObjectStore, U
 log = logging.getLogger("reeleditor.cloud.ingest")
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,creation-defer-length,termination,checksum,expiration"
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1, "md5": hashlib.md5}
 OCTETS = "application/offset+octet-stream"
 SHA256_HEADER = "Upload-Sha256-Verified"
@@ -161,18 +161,21 @@ class Ingest:
     async def create(self, request: web.Request) -> web.Response:
         try:
             owner = await self._gate(request)
-            if "Upload-Defer-Length" in request.headers:
-                raise TusError(400, "creation-defer-length is not supported: send Upload-Length")
+            deferred = request.headers.get("Upload-Defer-Length")
             try:
-                length = int(request.headers["Upload-Length"])
-                if length < 0:
+                if deferred is not None and (deferred != "1" or "Upload-Length" in request.headers):
+                    raise ValueError
+                length = None if deferred else int(request.headers["Upload-Length"])
+                if length is not None and length < 0:
                     raise ValueError
                 metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
             except (KeyError, ValueError, UnicodeError):
                 raise TusError(
-                    400, "Upload-Length must be a whole number; metadata values base64"
+                    400,
+                    "Upload-Length must be a whole number (or Upload-Defer-Length: 1 alone); "
+                    "metadata values base64",
                 ) from None
-            if length > self.max_size:
+            if length is not None and length > self.max_size:
                 raise TusError(413, f"uploads are limited to {self.max_size} bytes")
             has_body = request.can_read_body
             if has_body and request.headers.get("Content-Type") != OCTETS:
@@ -207,10 +210,13 @@ class Ingest:
             return self.reply(exc.status)
         headers = {
             "Upload-Offset": upload.offset,
-            "Upload-Length": upload.length,
             "Upload-Expires": self._expires(upload),
             "Cache-Control": "no-store",
         }
+        if upload.length is None:
+            headers["Upload-Defer-Length"] = 1
+        else:
+            headers["Upload-Length"] = upload.length
         if upload.finished:
             headers[SHA256_HEADER] = upload.sha256
         return self.reply(200, headers)
@@ -226,7 +232,8 @@ class Ingest:
             except (KeyError, ValueError):
                 raise TusError(400, "Upload-Offset (a whole number) is required") from None
             async with self._locked(upload.id):
-                upload = await self._receive(request, await self._fresh(upload), offset)
+                upload = await self._learn_length(request, await self._fresh(upload))
+                upload = await self._receive(request, upload, offset)
         except TusError as exc:
             return self.reply(exc.status, text=str(exc))
         headers = {"Upload-Offset": upload.offset, "Upload-Expires": self._expires(upload)}
@@ -266,12 +273,31 @@ class Ingest:
         finally:
             await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
 
+    async def _learn_length(self, request: web.Request, upload: Upload) -> Upload:
+        """A deferred upload's Upload-Length, when a PATCH brings it (once)."""
+        given = request.headers.get("Upload-Length")
+        if given is None:
+            return upload
+        try:
+            length = int(given)
+        except ValueError:
+            raise TusError(400, "Upload-Length must be a whole number") from None
+        if upload.length is not None:
+            if length != upload.length:
+                raise TusError(400, f"Upload-Length is {upload.length} already")
+            return upload
+        if length < upload.offset or length > self.max_size:
+            raise TusError(413, f"Upload-Length must be {upload.offset}-{self.max_size}")
+        await asyncio.to_thread(self.catalog.set_length, upload.id, length)
+        return replace(upload, length=length)
+
     async def _receive(self, request: web.Request, upload: Upload, offset: int) -> Upload:
         """Append the body at `offset` under the upload's lock; returns the upload after."""
         if offset != upload.offset:
             raise TusError(409, f"offset {offset} is not the upload's offset {upload.offset}")
         declared = request.content_length
-        if declared is not None and offset + declared > upload.length:
+        limit = self.max_size if upload.length is None else upload.length
+        if declared is not None and offset + declared > limit:
             raise TusError(413, "the body runs past Upload-Length")
         digest, expected = None, ""
         if "Upload-Checksum" in request.headers:
@@ -283,7 +309,7 @@ class Ingest:
             if declared:
                 raise TusError(413, "this upload is complete")
             return upload  # a repeated last PATCH: answered, never queued again
-        room = upload.length - offset
+        room = limit - offset
         sink = await asyncio.to_thread(
             self.store.open_sink, upload.key, upload.storage_state, offset
         )

@@ -37,11 +37,30 @@ def test_options_needs_no_version_and_says_what_is_supported(shape):
     assert set(options.headers["Tus-Extension"].split(",")) == {
         "creation",
         "creation-with-upload",
+        "creation-defer-length",
         "termination",
         "checksum",
         "expiration",
-    }  # no creation-defer-length: it is refused, so it is not advertised
-    assert create(server.url, 5, {"Upload-Defer-Length": "1"}).status_code == 400
+    }
+
+
+def test_a_deferred_length_is_learnt_from_a_patch(shape):
+    server = shape.start()
+    both = {"Upload-Defer-Length": "1", "Upload-Length": "3"}
+    assert create(server.url, 3, both).status_code == 400
+    created = requests.post(
+        f"{server.url}/files/", headers={**TUS, "Upload-Defer-Length": "1"}, timeout=5
+    )
+    assert created.status_code == 201
+    url = server.url + created.headers["Location"]
+    assert head(url).headers["Upload-Defer-Length"] == "1"
+    assert patch(url, b"abc", 0).headers["Upload-Offset"] == "3"  # length still unknown
+    assert "Upload-Length" not in head(url).headers
+    assert patch(url, b"d", 3, {"Upload-Length": "2"}).status_code == 413  # below the offset
+    last = patch(url, b"def", 3, {"Upload-Length": "6"})
+    assert last.status_code == 204 and last.headers["Upload-Sha256-Verified"] == sha256(b"abcdef")
+    assert head(url).headers["Upload-Length"] == "6"
+    assert patch(url, b"", 6, {"Upload-Length": "7"}).status_code == 400  # set once
 
 
 def test_412_400_409_415_and_413(shape):

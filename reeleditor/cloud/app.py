@@ -87,6 +87,10 @@ def open_cloud(
         raise ValueError("--storage, --catalog and --queue are needed without --data")
     the_store = open_store(storage)
     the_catalog = open_catalog(catalog)
+    if data is not None and storage.startswith("file:"):
+        from reeleditor.cloud.legacy import import_legacy_media
+
+        import_legacy_media(data, the_catalog, the_store)  # before any worker runs
     from reeleditor.cloud.jobs import JobSettings
 
     settings = JobSettings() if options.job_lease is None else JobSettings(lease=options.job_lease)

@@ -168,7 +168,12 @@ class Api:
         if request.method == "HEAD" or end < start:
             return resp
         chunks = self.store.read(key, start, end + 1)
-        while (block := await asyncio.to_thread(next, chunks, None)) is not None:
-            await resp.write(block)
+        try:
+            while (block := await asyncio.to_thread(next, chunks, None)) is not None:
+                await resp.write(block)
+        finally:  # a viewer gone mid-file: the store's stream is closed now, not at GC
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                await asyncio.to_thread(close)
         await resp.write_eof()
         return resp

@@ -25,6 +25,9 @@ from reeleditor.cloud.ingest import EXPIRE_SECONDS, MAX_SIZE, READ_TIMEOUT, Inge
 log = logging.getLogger("reeleditor.cloud")
 SWEEP_EVERY = 60.0  # seconds between chores
 IDLE_TIMEOUT = 15.0  # seconds an idle (keep-alive or silent) connection is kept
+# bytes of a body buffered per connection before aiohttp stops reading its socket (2x
+# this at most); the default 64 KiB pauses and resumes the socket every 128 KiB
+READ_BUFSIZE = 512 << 10
 CLOUD_KEY = web.AppKey("cloud", object)
 
 
@@ -157,5 +160,10 @@ def runner_for(app: web.Application, idle_timeout: float = IDLE_TIMEOUT) -> web.
     """The runner with our socket policy: idle connections end after `idle_timeout`; a
     refused request's body is never read (lingering_time=0 closes the connection)."""
     return web.AppRunner(
-        app, keepalive_timeout=idle_timeout, lingering_time=0, access_log=None, shutdown_timeout=2
+        app,
+        keepalive_timeout=idle_timeout,
+        lingering_time=0,
+        read_bufsize=READ_BUFSIZE,
+        access_log=None,
+        shutdown_timeout=2,
     )

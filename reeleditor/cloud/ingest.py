@@ -14,9 +14,10 @@ Extensions: creation, creation-with-upload, creation-defer-length, termination, 
 (sha1, sha256, md5), expiration. A chunked PATCH (no Content-Length) is streamed like any
 other, bounded by Upload-Length (or Tus-Max-Size while the length is deferred). Beyond
 tus, a finished upload is answered (last PATCH or POST, and HEAD) with
-`Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes (read back from the store
-once, when the last byte is in), which the app's client compares with its file
-(reeleditor/upload/transfer.py).
+`Upload-Sha256-Verified: <hex>`, the sha256 of the stored bytes, which the app's client
+compares with its file (reeleditor/upload/transfer.py). It is hashed as the bytes are
+written when every PATCH of the upload came through this node, else read back once from
+the store when the last byte is in (the worker checks it again before publishing).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import logging
 import re
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
@@ -48,6 +50,7 @@ MAX_SIZE = 4 << 30
 EXPIRE_SECONDS = 24 * 3600  # an unfinished upload is kept a day, then it is gone (410)
 BATCH = 1 << 20  # bytes handed to the sink per thread hop
 READ_TIMEOUT = 30.0  # seconds one read of a body may wait for bytes
+RUNNING_MAX = 4096  # uploads whose running sha256 a node keeps between PATCHes
 _ID_RE = re.compile(r"^[a-f0-9]{32}$")
 
 
@@ -60,6 +63,15 @@ def parse_metadata(header: str) -> dict[str, str]:
             raise ValueError(f"bad metadata pair {pair!r}")
         meta[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
     return meta
+
+
+def _write(sink, data: bytes, *digests) -> None:
+    """One batch to the sink and into the running digests (on a worker thread: hashing
+    1 MiB takes milliseconds the event loop should not lose)."""
+    sink.write(data)
+    for digest in digests:
+        if digest is not None:
+            digest.update(data)
 
 
 class TusError(Exception):
@@ -86,6 +98,7 @@ class Ingest:
         self.max_size = max_size
         self.expire_seconds = expire_seconds
         self.read_timeout = read_timeout
+        self._running: OrderedDict[str, tuple[int, object]] = OrderedDict()  # id: (offset, sha256)
 
     def routes(self, prefix: str = "/files") -> list[web.RouteDef]:
         return [
@@ -310,10 +323,22 @@ class Ingest:
                 raise TusError(413, "this upload is complete")
             return upload  # a repeated last PATCH: answered, never queued again
         room = limit - offset
+        # the sha256 of the whole upload, carried from this node's previous PATCH of it
+        carried = self._running.pop(upload.id, None)
+        whole = carried[1] if carried and carried[0] == offset else None
+        if whole is None and offset == 0:
+            whole = hashlib.sha256()
         sink = await asyncio.to_thread(
             self.store.open_sink, upload.key, upload.storage_state, offset
         )
         received, complete, batch = 0, False, bytearray()
+
+        async def flush() -> None:
+            if batch:
+                data = bytes(batch)
+                batch.clear()
+                await asyncio.to_thread(_write, sink, data, digest, whole)
+
         try:
             while True:
                 try:
@@ -330,12 +355,10 @@ class Ingest:
                 received += len(block)
                 if received > room:
                     raise TusError(413, "the body runs past Upload-Length")
-                if digest is not None:
-                    digest.update(block)
                 batch += block
                 if len(batch) >= BATCH:
-                    await asyncio.to_thread(sink.write, bytes(batch))
-                    batch.clear()
+                    await flush()
+            await flush()
             if digest is not None and (
                 not complete or base64.b64encode(digest.digest()).decode() != expected
             ):
@@ -344,23 +367,32 @@ class Ingest:
             await asyncio.shield(asyncio.to_thread(sink.discard))
             raise
         # what arrived is kept, even from a broken-off body: the client resumes from it
-        upload = await asyncio.shield(self._commit(upload, sink, batch))
+        upload = await asyncio.shield(self._commit(upload, sink))
+        known = ""
+        if whole is not None and upload.offset == offset + received:
+            if upload.offset == upload.length:
+                known = whole.hexdigest()
+            else:
+                self._running[upload.id] = (upload.offset, whole)
+                while len(self._running) > RUNNING_MAX:
+                    self._running.popitem(last=False)
         if not complete:
             raise TusError(400, f"the body ended early; the upload's offset is {upload.offset}")
         if upload.offset == upload.length:
-            upload = await self._finish(upload)
+            upload = await self._finish(upload, known)
         return upload
 
-    async def _commit(self, upload: Upload, sink, batch: bytearray) -> Upload:
-        if batch:
-            await asyncio.to_thread(sink.write, bytes(batch))
+    async def _commit(self, upload: Upload, sink) -> Upload:
         offset, state = await asyncio.to_thread(sink.commit)
         await asyncio.to_thread(self.catalog.record_offset, upload.id, offset, state)
         return replace(upload, offset=offset, storage_state=state)
 
-    async def _finish(self, upload: Upload) -> Upload:
-        """Every byte is in: one object, its sha256, and (the first time only) one job."""
-        sha256 = await asyncio.to_thread(self._seal, upload)
+    async def _finish(self, upload: Upload, known: str = "") -> Upload:
+        """Every byte is in: one object, its sha256, and (the first time only) one job.
+
+        `known`: the sha256 hashed while the bytes were written (every PATCH of the upload
+        went through this node); otherwise the stored object is read back to hash it."""
+        sha256 = await asyncio.to_thread(self._seal, upload, known)
         job = await asyncio.to_thread(self.catalog.finish_upload, upload.id, sha256)
         if job is not None:
             await asyncio.to_thread(self.queue.send, job.id)
@@ -369,14 +401,17 @@ class Ingest:
                 log.warning("upload %s does not match the sha256 in its metadata", upload.id)
         return replace(upload, finished=True, sha256=sha256)
 
-    def _seal(self, upload: Upload) -> str:
+    def _seal(self, upload: Upload, known: str = "") -> str:
         self.store.finish_upload(upload.key, upload.storage_state)
+        if known:
+            return known
         digest = hashlib.sha256()
         for block in self.store.read(upload.key):
             digest.update(block)
         return digest.hexdigest()
 
     async def _drop(self, upload: Upload) -> None:
+        self._running.pop(upload.id, None)
         await asyncio.to_thread(self.store.abort_upload, upload.key, upload.storage_state)
         await asyncio.to_thread(self.catalog.delete_upload, upload.id)
 

@@ -9,7 +9,8 @@ app's Uploader in its own thread, through the balancer with the cluster's token.
 the first byte until `GET /api/reels` lists every reel ready (polled every 0.25 s); the
 upload phase alone is reported too. Start-up and shutdown of the cluster are not timed. The
 workers' CPU seconds (utime + stime from /proc, read before `down`) show how much of the
-machine processing took.
+machine processing took, and /proc/stat how busy the whole machine was meanwhile (by
+anyone: on a shared machine, what was left for a second worker).
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ def worker_cpu(env: dict) -> float:
     return total
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (/proc/stat), for its load."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def one_run(videos: list[Path], workers: int, work: Path) -> dict:
     state = Path(tempfile.mkdtemp(prefix="cluster-", dir=work))
     env = cluster_env(state, workers)
@@ -96,6 +104,7 @@ def one_run(videos: list[Path], workers: int, work: Path) -> dict:
                 errors.append(exc)
 
         threads = [threading.Thread(target=send, args=(e.id,)) for e in entries]
+        busy0, total0 = machine_ticks()
         start = time.perf_counter()
         for t in threads:
             t.start()
@@ -114,10 +123,19 @@ def one_run(videos: list[Path], workers: int, work: Path) -> dict:
                 break
             time.sleep(0.25)
         ready = time.perf_counter() - start
+        busy1, total1 = machine_ticks()
         cpu = worker_cpu(env) - cpu_before
     finally:
         script("down", env)
-    return {"workers": workers, "uploaded": uploaded, "ready": ready, "worker_cpu": cpu}
+    # how busy the whole machine was meanwhile (1.0: every core, by anyone)
+    load = (busy1 - busy0) / max(1, total1 - total0)
+    return {
+        "workers": workers,
+        "uploaded": uploaded,
+        "ready": ready,
+        "worker_cpu": cpu,
+        "machine_busy": load,
+    }
 
 
 def main() -> int:
@@ -142,7 +160,8 @@ def main() -> int:
                 results.append(r)
                 print(
                     f"run {n + 1}, {workers} worker(s): uploads {r['uploaded']:.1f} s, "
-                    f"all ready {r['ready']:.1f} s, workers' CPU {r['worker_cpu']:.1f} s",
+                    f"all ready {r['ready']:.1f} s, workers' CPU {r['worker_cpu']:.1f} s, "
+                    f"machine busy {r['machine_busy']:.0%}",
                     file=sys.stderr,
                 )
     med = statistics.median
@@ -154,9 +173,10 @@ def main() -> int:
     for w, rs in by.items():
         uploaded, ready = med(r["uploaded"] for r in rs), med(r["ready"] for r in rs)
         cpu = med(r["worker_cpu"] for r in rs)
+        busy = med(r["machine_busy"] for r in rs)
         print(
             f"{w} worker(s): all uploaded {uploaded:6.1f} s, all ready {ready:6.1f} s, "
-            f"workers' CPU {cpu:6.1f} s"
+            f"workers' CPU {cpu:6.1f} s, machine busy {busy:.0%}"
         )
     ratio = med(r["ready"] for r in by[1]) / med(r["ready"] for r in by[2])
     print(f"speed-up, 2 workers over 1 (time to all ready): {ratio:.2f}x")

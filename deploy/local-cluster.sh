@@ -409,8 +409,11 @@ cmd_up() {
   record nginx "$(cat "$RUN_DIR/nginx/nginx.pid")" || fail "nginx exited: $(last_line "$STATE/logs/nginx-error.log")"
   wait_until nginx "pass tus OPTIONS to the nodes" tus_ok "http://127.0.0.1:$INGEST_PORT/files/"
   wait_until nginx "serve /feed.json from the nodes" http_ok "http://127.0.0.1:$EDGE_PORT/feed.json"
-  for n in $(seq 1 "$WORKERS"); do # a worker that cannot reach the catalog or Redis exits: give it a moment
-    [ -n "$(pid_of "worker$n")" ] || fail "worker$n exited: $(last_line "$STATE/logs/worker$n.log")"
+  for n in $(seq 1 "$WORKERS"); do
+    # `reeleditor worker` says "worker NAME: N at a time from redis://..." once its catalog
+    # and queue are open; one that cannot reach them exits with the reason instead
+    wait_until "worker$n" "connect to the catalog and the queue" \
+      grep -q " at a time from " "$STATE/logs/worker$n.log"
   done
 
   trap - ERR

@@ -10,7 +10,8 @@ elsewhere on the machine hits both alike. The client runs in a child process; it
 covers OPTIONS through the final HEAD (the sha256 of the file is computed before, once, as
 when a reel is queued). Server memory: VmRSS of the server process before the upload, and
 its peak during it (VmHWM, reset through /proc/PID/clear_refs just before, and a 20 Hz
-VmRSS sampler where that reset is not allowed). Before each upload `os.sync()` flushes the
+VmRSS sampler where that reset is not allowed), and its CPU seconds (/proc/PID/stat, all
+threads). Before each upload `os.sync()` flushes the
 previous run's writes. Targets (issue 10): throughput >= 1.0x the Node server's; RSS growth
 <= 64 MiB.
 """
@@ -103,6 +104,12 @@ def status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its threads so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemoryWatch:
     """Peak VmRSS of a process while the watch runs (VmHWM when it can be reset)."""
 
@@ -171,15 +178,17 @@ def upload(endpoint: str, path: Path, work: Path, chunk: int, server_pid: int) -
     )
     assert child.stdout.readline().strip() == "READY"
     watch = MemoryWatch(server_pid)
+    cpu = cpu_seconds(server_pid)
     child.stdin.write("go\n")
     child.stdin.flush()
     out = child.stdout.readline()
+    cpu = cpu_seconds(server_pid) - cpu
     memory = watch.stop()
     child.wait()
     result = json.loads(out)
     assert result["state"] == "done", result
     shutil.rmtree(folder)
-    return {**result, **memory}
+    return {**result, **memory, "server_cpu": cpu}
 
 
 def main() -> int:
@@ -247,6 +256,10 @@ def main() -> int:
         f"server RSS growth, Node           {med(node_growth) / MiB:7.1f} MiB (max "
         f"{max(node_growth) / MiB:.1f}; from "
         f"{med(r['node']['before'] for r in runs) / MiB:.0f} MiB)"
+    )
+    print(
+        f"server CPU seconds for the upload: ours {med(r['ours']['server_cpu'] for r in runs):.2f}"
+        f" s, Node {med(r['node']['server_cpu'] for r in runs):.2f} s"
     )
     last = med(r["ours"]["last_write"] for r in runs)
     node_last = med(r["node"]["last_write"] for r in runs)

@@ -309,6 +309,11 @@ cmd_up() {
     [ -z "$(pid_of "$name")" ] || { log "up failed: already up ($name runs); run down first"; exit 1; }
   done
   rm -f "$STATE"/pids/*.pid "$STATE"/logs/*.log
+  if [ -f "$STATE/cluster.env" ]; then # a run that ended without `down`: its temp folder
+    local stale
+    stale=$(sed -n 's/^RUN_DIR=//p' "$STATE/cluster.env")
+    case $stale in /tmp/reeleditor-cluster-run.*) rm -rf "$stale" ;; esac
+  fi
   trap 'fail "unexpected error in ${BASH_SOURCE[0]} line $LINENO"' ERR
   find_tools
 

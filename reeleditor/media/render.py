@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from reeleditor.core.draft import Draft
-from reeleditor.core.errors import MediaError, ReelEditorError
+from reeleditor.core.errors import Cancelled, MediaError, ReelEditorError
 from reeleditor.core.presets import Preset, preset_named
 from reeleditor.core.progress import Progress
 from reeleditor.media.encoders import VIDEO_ENCODERS, pick_encoder
@@ -448,7 +448,7 @@ def _wait_for(
 def _raise_if_resumed_after(cancel: threading.Event) -> None:
     # a driver that cancels closes the generator at the yield; one that goes on is told
     if cancel.is_set():
-        raise MediaError("the export was cancelled")
+        raise Cancelled("the export was cancelled")
 
 
 def ensure_export(

@@ -218,3 +218,23 @@ def test_the_lock_table_does_not_grow_per_draft(store, recorded, exports):
     with pytest.raises(ReelEditorError):  # an empty draft fails: its entry goes too
         _run(ensure_export(store, store.load(other.id), "small"))
     assert render._export_locks == {}
+
+
+def test_a_cancelled_wait_resumed_anyway_says_cancelled(store, recorded, exports):
+    from reeleditor.core.errors import Cancelled
+    from reeleditor.storage.locks import FileLock
+
+    folder = store.folder(recorded.id) / "export"
+    folder.mkdir()
+    other = FileLock(folder / ".export.lock")
+    assert other.acquire()
+    try:
+        cancel = threading.Event()
+        gen = ensure_export(store, recorded, "small", cancel=cancel)
+        assert next(gen).stage == "wait"
+        cancel.set()
+        with pytest.raises(Cancelled):
+            _run(gen)  # a driver that does not close it at the yield is told, never left waiting
+    finally:
+        other.release()
+    assert exports == [] and render._export_locks == {}

@@ -35,6 +35,7 @@ def main() -> int:
     os.environ["REELEDITOR_HOME"] = str(home)
 
     from importlib.metadata import version
+
     from PySide6.QtWidgets import QApplication, QWidget
 
     from reeleditor.app import create_main_window

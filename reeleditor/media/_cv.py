@@ -76,28 +76,34 @@ def capture_opencv_output(index: int) -> Iterator[None]:
         yield
         return
     _local.active = True
+    sink = None
     try:
-        with tempfile.TemporaryFile() as sink:
+        try:
+            sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the yield
             if sys.stderr is not None:
                 sys.stderr.flush()  # Python's own buffered text goes where it was meant to
             redirect = _Redirect(sink)
-            watchdog = threading.Timer(
-                CAPTURE_LIMIT, redirect.restore, kwargs={"late": CAPTURE_LIMIT}
-            )
-            watchdog.name, watchdog.daemon = "opencv-stderr-watchdog", True
-            watchdog.start()
-            try:
-                yield
-            finally:
-                watchdog.cancel()
-                if sys.stderr is not None:
-                    with contextlib.suppress(OSError, ValueError):
-                        sys.stderr.flush()
-                redirect.restore()
-                watchdog.join()
-                sink.seek(0)
-                _tell(index, sink.read().decode("utf-8", "replace"))
+        except (OSError, ValueError):  # no temp folder, no descriptor left: open uncaptured
+            log.warning("camera %d: OpenCV's warnings cannot be captured", index, exc_info=True)
+            yield
+            return
+        watchdog = threading.Timer(CAPTURE_LIMIT, redirect.restore, kwargs={"late": CAPTURE_LIMIT})
+        watchdog.name, watchdog.daemon = "opencv-stderr-watchdog", True
+        watchdog.start()
+        try:
+            yield
+        finally:
+            watchdog.cancel()
+            if sys.stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.flush()
+            redirect.restore()
+            watchdog.join()
+            sink.seek(0)
+            _tell(index, sink.read().decode("utf-8", "replace"))
     finally:
+        if sink is not None:
+            sink.close()
         _local.active = False
         _capturing.release()
 

@@ -286,3 +286,21 @@ def test_a_driver_that_hangs_in_open_gives_stderr_back():
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == "seen on the terminal\n"
+
+
+def test_a_camera_opens_even_where_nothing_can_be_captured(monkeypatch, caplog):
+    import tempfile
+
+    import reeleditor.media._cv as cv
+
+    def no_temp_folder():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temp_folder)
+    opened = []
+    with caplog.at_level("WARNING", logger="reeleditor"), cv.capture_opencv_output(6):
+        opened.append(True)
+    assert opened and "camera 6: OpenCV's warnings cannot be captured" in caplog.text
+    monkeypatch.undo()
+    with cv.capture_opencv_output(6):  # the lock was given back
+        pass

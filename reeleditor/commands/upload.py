@@ -61,7 +61,9 @@ class _Token:
         else:
             self.value = resolve_token(self.store, endpoint)
 
-    def accepted(self, _endpoint: str) -> None:
+    def accepted(self, _endpoint: str, token: str) -> None:
+        if token != self.value:
+            return  # not the token read from stdin (cannot happen: the run sends only it)
         self.fresh = False
         try:
             where = self.store.set(self.endpoint, self.value)

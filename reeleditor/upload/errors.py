@@ -30,6 +30,9 @@ from reeleditor.core.errors import UploadError
 #   +-- ChecksumMismatch               460: the chunk arrived damaged; send it again
 #
 #   Interrupted (not a user error)     a stop or cancel was asked mid-chunk: request abandoned
+#
+# The window shows an error's `Problem` (plain words, see `plain()`); str() of an error is
+# for the command line and the log, with ids, paths and the command to run.
 
 
 class Problem(Enum):

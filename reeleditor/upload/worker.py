@@ -182,6 +182,8 @@ class UploadScheduler:
             if self._current is None:
                 return None
             entry_id, control = self._current
+            if control.action:  # a pause, stop or cancel asked already wins
+                return None
             control.request("stop")
             self._pending.appendleft(entry_id)
             return entry_id

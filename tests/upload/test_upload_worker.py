@@ -197,3 +197,17 @@ def test_an_endpoint_nobody_listens_on_is_offline_and_stays_queued(make_file, tm
     assert result.message == "The server did not answer; the upload stays queued"
     left = queue.get(entry.id)
     assert left.state == "queued" and "connection refused" in left.last_error  # for the CLI
+
+
+def test_restart_asks_the_running_one_to_stop_and_run_first_unless_asked_already(tmp_path):
+    scheduler = UploadScheduler(Uploader(UploadQueue(tmp_path / "uploads")))
+    for entry_id in ("0000aaaa", "0000bbbb", "0000cccc"):
+        scheduler.submit(entry_id)
+    entry_id, control = scheduler.take_next()
+    assert scheduler.restart() == entry_id and control.action == "stop"
+    assert scheduler.pending == ["0000aaaa", "0000bbbb", "0000cccc"]
+    scheduler.release(entry_id)
+    entry_id, control = scheduler.take_next()
+    control.request("pause")  # the user's pause is not turned into a restart
+    assert scheduler.restart() is None and control.action == "pause"
+    assert scheduler.pending == ["0000bbbb", "0000cccc"]

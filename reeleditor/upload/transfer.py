@@ -129,6 +129,25 @@ def file_missing(entry: UploadEntry) -> SourceFileError:
     )
 
 
+def retry_words(exc: Exception) -> str:
+    """Why a request is tried again, in words for a progress line: no upload URL (it
+    holds the server's upload id); the short cause ('connection refused', '503 ...')."""
+    if isinstance(exc, Unreachable):
+        words = "the server does not answer"
+    elif isinstance(exc, UploadGone):
+        words = "the server lost the upload; starting it again"
+    elif isinstance(exc, OffsetConflict):
+        words = "catching up with the server"
+    elif isinstance(exc, ChecksumMismatch):
+        words = "a piece arrived damaged; sending it again"
+    elif "timed out" in str(exc):
+        words = "the server is slow to answer"
+    else:
+        words = "the connection failed"
+    cause = str(exc).rsplit(": ", 1)[-1]
+    return f"{words} ({cause})" if ": " in str(exc) and "/" not in cause else words
+
+
 TokenSource = str | Callable[[str], "str | None"] | None
 
 
@@ -435,7 +454,7 @@ class Uploader:
                 "upload",
                 entry.offset,
                 entry.size,
-                f"{entry.name}: {reason}; retrying in {left:.1f}s",
+                f"{entry.name}: {retry_words(exc)}; retrying in {left:.1f}s",
                 entry_id=entry.id,
             )
             if control.event.wait(min(left, 0.5)):

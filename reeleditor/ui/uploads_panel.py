@@ -135,10 +135,12 @@ class UploadController(QObject):
             self._offered = None
         try:
             self.tokens.set(endpoint, token)
-            self._token_news = "The server accepted the new token; it is saved."
-        except Exception as exc:  # the upload goes on; the user learns it was not saved
+            news = "The server accepted the new token; it is saved."
+        except Exception:  # the upload goes on; the user learns it was not saved
             log.warning("could not store the token for %s", origin(endpoint), exc_info=True)
-            self._token_news = f"The server accepted the new token; saving it failed: {exc}"
+            news = "The server accepted the new token, but saving it failed (see the log)."
+        with self._token_lock:
+            self._token_news = news
 
     def _on_token_refused(self, endpoint: str, token: str) -> None:
         """On the upload thread: the server refused `token`; drop it if it is the offered one."""

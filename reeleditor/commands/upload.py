@@ -112,7 +112,7 @@ def _uploader(ctx, args, token: _Token) -> Uploader:
 
 
 def _draft_export(ctx, draft_id: str) -> tuple[Path, str]:
-    """The draft's exported MP4, exporting it first when missing or older than the draft."""
+    """The draft's exported MP4, exported first unless one of this recipe and preset exists."""
     from reeleditor.media.render import ensure_export
 
     draft = ctx.store.load(draft_id)

@@ -175,7 +175,7 @@ class UploadController(QObject):
                 self.local_cloud = None  # the upload will then say the endpoint is down
 
     def publish(self, draft: Draft, on_failed) -> bool:
-        """Export (when the export is older than the draft), hash, queue, then upload.
+        """Export (unless one of this recipe and preset exists), hash, queue, then upload.
 
         One publish per draft at a time: False (nothing started) while one is preparing.
         """

@@ -34,7 +34,8 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="reel-soak-"))
     os.environ["REELEDITOR_HOME"] = str(home)
 
-    import PySide6
+    from importlib.metadata import version
+
     from PySide6.QtWidgets import QApplication, QWidget
 
     from reeleditor.app import create_main_window
@@ -82,7 +83,7 @@ def main() -> int:
     summary = {
         "date": time.strftime("%Y-%m-%d"),
         "python": platform.python_version(),
-        "pyside6": PySide6.__version__,
+        "pyside6": version("PySide6-Essentials"),
         "minutes": round((time.monotonic() - start) / 60, 1),
         "actions": actions,
         "counts": dict(driver.counts),

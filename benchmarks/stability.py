@@ -122,10 +122,10 @@ def main() -> int:
     parser.add_argument("--emits", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the reel exported")
     args = parser.parse_args()
-    import PySide6
+    from importlib.metadata import version
 
     base = plain_call_seconds(args.emits)
-    print(f"PySide6 {PySide6.__version__}; {args.emits} plain calls: {base:.3f} s")
+    print(f"PySide6 {version('PySide6-Essentials')}; {args.emits} plain calls: {base:.3f} s")
     print("| signature | thread | seconds | x plain call | received | max refcount drift |")
     print("| --- | --- | --- | --- | --- | --- |")
     for row in signal_figures(args.emits):

@@ -20,7 +20,7 @@ def recover_after_crash(paths, store, sentinel) -> RecoveryReport:
     The prompt speaks of titles and lengths; the ids, file names and process ids go to
     the log, for whoever reads a crash report.
     """
-    from reeleditor.media.take import recover_takes
+    from reeleditor.media.take import TakeOutcome, recover_takes
     from reeleditor.storage.recovery import RecoveredDraft, RecoveryReport, RunSentinel
 
     stale = sentinel.start()
@@ -29,14 +29,13 @@ def recover_after_crash(paths, store, sentinel) -> RecoveryReport:
     pending: list[str] = []
     for result in recover_takes(store):
         log.warning("recovery: %s", result.message)
-        # RecoveredTake says what happened only in its message: an empty take is no loss,
-        # a take "not recovered yet" is tried again next start, anything else was damaged
-        if result.segment is not None:
+        if result.outcome is TakeOutcome.RECOVERED:
             takes[result.draft_id] = takes.get(result.draft_id, 0.0) + result.segment.duration
-        elif "not recovered yet" in result.message:
+        elif result.outcome is TakeOutcome.RETRY:
             pending.append(_title(store, result.draft_id))
-        elif not result.message.endswith("nothing was recorded"):
+        elif result.outcome is TakeOutcome.DAMAGED:
             lost.append(_title(store, result.draft_id))
+        # EMPTY: the take had recorded nothing, so nothing was lost and nothing is said
     edited = []
     for run in stale:
         log.warning("recovery: %s", run.describe())

@@ -113,17 +113,47 @@ def changes(old: Path, new: Path) -> list[str]:
     ]
 
 
+def soak_python() -> str:
+    """An interpreter on which a dropped reference shows: Python 3.10 or 3.11.
+
+    From 3.12 on True, False and None are immortal, so the PySide6 6.12.0 fault neither
+    aborts nor drifts a refcount there; a soak on 3.12 would pass a release that kills the
+    app on Debian 12's Python 3.11.
+    """
+    if sys.version_info < (3, 12):
+        return sys.executable
+    for name in ("python3.11", "python3.10"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise SystemExit(
+        "refresh-lock: the soak needs Python 3.10 or 3.11 (on 3.12+ None/True/False are "
+        "immortal and a refcount fault never shows): install python3.11 and run again"
+    )
+
+
 def soak(lock: Path, full: bool) -> bool:
     env_dir = Path(tempfile.mkdtemp(prefix="reel-lock-venv-"))
     try:
-        venv.create(env_dir, with_pip=True)
+        run([soak_python(), "-m", "venv", str(env_dir)])
         py = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
         run([str(py), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)])
         run([str(py), "-m", "pip", "install", "-q", "--no-deps", "-e", str(REPO)])
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        tests = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+        # --capture=sys: an abort's "Fatal Python error" (written by C to fd 2) reaches the
+        # log instead of dying in pytest's capture file
+        tests = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--capture=sys"]
         tests += [] if full else ["-m", "soak"]
-        result = subprocess.run([str(py), *tests], cwd=REPO, env=env)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        log = CACHE / "soak.log"
+        with open(log, "w") as out:
+            result = subprocess.run(
+                [str(py), *tests], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        lines = log.read_text(errors="replace").splitlines()
+        say(f"tests exited {result.returncode}; the last lines of {log}:")
+        for line in lines[-12:]:
+            print(f"    {line}", file=sys.stderr)
         return result.returncode == 0
     finally:
         shutil.rmtree(env_dir, ignore_errors=True)

@@ -87,3 +87,18 @@ def test_the_installed_versions_are_the_locked_ones():
     assert not wrong, (
         f"install with: pip install --require-hashes -r requirements/test.lock: {wrong}"
     )
+
+
+def test_the_refresh_gate_soaks_on_a_python_where_the_fault_shows(monkeypatch):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("refresh_lock", REPO / "scripts/refresh-lock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "version_info", (3, 12, 0))
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="3.10 or 3.11"):
+        module.soak_python()
+    monkeypatch.setattr(module.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert module.soak_python() == "/usr/bin/python3.11"

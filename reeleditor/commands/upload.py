@@ -61,7 +61,9 @@ class _Token:
         else:
             self.value = resolve_token(self.store, endpoint)
 
-    def accepted(self, _endpoint: str) -> None:
+    def accepted(self, _endpoint: str, token: str) -> None:
+        if token != self.value:
+            return  # not the token read from stdin (cannot happen: the run sends only it)
         self.fresh = False
         try:
             where = self.store.set(self.endpoint, self.value)
@@ -110,7 +112,7 @@ def _uploader(ctx, args, token: _Token) -> Uploader:
 
 
 def _draft_export(ctx, draft_id: str) -> tuple[Path, str]:
-    """The draft's exported MP4, exporting it first when missing or older than the draft."""
+    """The draft's exported MP4, exported first unless one of this recipe and preset exists."""
     from reeleditor.media.render import ensure_export
 
     draft = ctx.store.load(draft_id)

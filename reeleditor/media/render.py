@@ -14,7 +14,6 @@ import logging
 import os
 import queue
 import threading
-import time
 import uuid
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -28,7 +27,7 @@ import cv2
 import numpy as np
 
 from reeleditor.core.draft import Draft
-from reeleditor.core.errors import MediaError, ReelEditorError
+from reeleditor.core.errors import Cancelled, MediaError, ReelEditorError
 from reeleditor.core.presets import Preset, preset_named
 from reeleditor.core.progress import Progress
 from reeleditor.media.encoders import VIDEO_ENCODERS, pick_encoder
@@ -344,8 +343,18 @@ def partial_path(out: Path) -> Path:
 # -- the draft's own export, made once per recipe --------------------------------------------
 # Fields that never change a picture or a sample: a rename or a save does not re-export.
 _VOLATILE = ("id", "title", "created", "updated", "max_duration")
-_WAIT_S = 0.25  # how often a wait for another process's export looks again
-_export_locks: dict[Path, threading.Lock] = {}
+_WAIT_S = 0.25  # how often a wait says it still waits (and looks at another process's lock)
+
+
+@dataclass
+class _ExportSlot:
+    """The lock of one draft's export in this process, and how many hold or wait for it."""
+
+    lock: threading.Lock
+    users: int = 0
+
+
+_export_locks: dict[Path, _ExportSlot] = {}  # one entry per export running or waited for
 _export_locks_guard = threading.Lock()
 
 
@@ -397,32 +406,61 @@ def _reusable(out: Path, fingerprint: str) -> bool:
         return False
 
 
-def _thread_lock(out: Path) -> threading.Lock:
+@contextlib.contextmanager
+def _export_slot(out: Path) -> Iterator[threading.Lock]:
+    """This process's lock for exports to `out`; the table entry goes with its last user."""
+    key = out.absolute()
     with _export_locks_guard:
-        return _export_locks.setdefault(out.absolute(), threading.Lock())
+        slot = _export_locks.setdefault(key, _ExportSlot(threading.Lock()))
+        slot.users += 1
+    try:
+        yield slot.lock
+    finally:
+        with _export_locks_guard:
+            slot.users -= 1
+            if slot.users == 0:
+                del _export_locks[key]
 
 
-def _wait_for(thread_lock: threading.Lock, file_lock: FileLock) -> Generator[Progress, None, None]:
-    # threads of this process wait on the lock itself; another process's export can only be
-    # looked at again (a blocking flock could not be cancelled)
+def _wait_for(
+    thread_lock: threading.Lock, file_lock: FileLock, cancel: threading.Event
+) -> Generator[Progress, None, None]:
+    """Take both locks, yielding while another export holds one; a cancel ends the wait.
+
+    A thread of this process waits on the lock itself. flock has no timeout and a blocking
+    one could not be given up, so another process's lock is tried again whenever the wait
+    on `cancel` times out: a cancel wakes the wait at once, and the yield after it is where
+    the driver closes this generator.
+    """
     while not thread_lock.acquire(timeout=_WAIT_S):
         yield Progress("wait", 0, None, "for the export already under way")
+        _raise_if_resumed_after(cancel)
     try:
         while not file_lock.acquire():
             yield Progress("wait", 0, None, "for the export another reeleditor is making")
-            time.sleep(_WAIT_S)
+            _raise_if_resumed_after(cancel)
+            cancel.wait(_WAIT_S)
     except BaseException:
         thread_lock.release()
         raise
 
 
-def ensure_export(store, draft: Draft, preset: str = "standard") -> Generator[Progress, None, Path]:
+def _raise_if_resumed_after(cancel: threading.Event) -> None:
+    # a driver that cancels closes the generator at the yield; one that goes on is told
+    if cancel.is_set():
+        raise Cancelled("the export was cancelled")
+
+
+def ensure_export(
+    store, draft: Draft, preset: str = "standard", *, cancel: threading.Event | None = None
+) -> Generator[Progress, None, Path]:
     """The draft's own export (drafts/<id>/export/reel.mp4), made only when none of this
     recipe and preset exists.
 
     reel.json beside it holds the fingerprint (`recipe_fingerprint`) it was made from. One
     export per draft runs at a time, across threads and processes: a second caller waits,
-    then finds the first one's file and returns it without encoding.
+    then finds the first one's file and returns it without encoding. Setting `cancel`
+    ends such a wait at once (at the next yield, where the driver closes the generator).
     """
     out = store.folder(draft.id) / "export" / "reel.mp4"
     fingerprint = recipe_fingerprint(store, draft, preset)
@@ -432,9 +470,23 @@ def ensure_export(store, draft: Draft, preset: str = "standard") -> Generator[Pr
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise storage_error(out.parent, exc) from exc
-    thread_lock = _thread_lock(out)
+    with _export_slot(out) as thread_lock:
+        work = _export_once(store, draft, preset, out, fingerprint, thread_lock, cancel)
+        return (yield from work)
+
+
+def _export_once(
+    store,
+    draft: Draft,
+    preset: str,
+    out: Path,
+    fingerprint: str,
+    thread_lock: threading.Lock,
+    cancel: threading.Event | None,
+) -> Generator[Progress, None, Path]:
+    """ensure_export's part under the locks: the export, unless the one waited for was it."""
     file_lock = FileLock(out.parent / ".export.lock")
-    yield from _wait_for(thread_lock, file_lock)
+    yield from _wait_for(thread_lock, file_lock, cancel or threading.Event())
     try:
         if _reusable(out, fingerprint):  # the export we waited for was this very one
             return out

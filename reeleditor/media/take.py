@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from reeleditor.core import edits
@@ -58,11 +59,22 @@ class TakeResult:
             self.journal.path.unlink()
 
 
+class TakeOutcome(Enum):
+    """What recovery did with an interrupted take; decided where it happened, never read
+    back out of a message."""
+
+    RECOVERED = "recovered"  # salvaged and added to its draft (`segment` says how long)
+    EMPTY = "empty"  # the take had recorded nothing yet: nothing was lost
+    DAMAGED = "damaged"  # not salvageable; the file was kept aside as <name>.damaged
+    RETRY = "retry"  # not done this time (a locked draft, a store error): tried next start
+
+
 @dataclass(frozen=True)
 class RecoveredTake:
     draft_id: str
-    segment: Segment | None
-    message: str
+    outcome: TakeOutcome
+    segment: Segment | None  # set when RECOVERED
+    message: str  # for the log and the command line; ids and file names allowed
 
 
 def new_segment_path(store: DraftStore, draft_id: str) -> tuple[str, Path]:
@@ -193,13 +205,18 @@ def recover_takes(store: DraftStore) -> list[RecoveredTake]:
         media = f"{MEDIA_DIR}/{path.name}"
         try:
             if not path.exists():
-                results.append(RecoveredTake(draft_id, None, f"{path.name}: nothing was recorded"))
+                results.append(
+                    RecoveredTake(
+                        draft_id, TakeOutcome.EMPTY, None, f"{path.name}: nothing was recorded"
+                    )
+                )
             else:
                 info = salvage(path)
                 segment = commit_segment(store, draft_id, _new_segment(media, info.duration))
                 results.append(
                     RecoveredTake(
                         draft_id,
+                        TakeOutcome.RECOVERED,
                         segment,
                         f"recovered {info.duration:.1f} s recorded into draft {draft_id} "
                         f"before reeleditor stopped",
@@ -209,10 +226,16 @@ def recover_takes(store: DraftStore) -> list[RecoveredTake]:
             aside = path.with_name(path.name + ".damaged")
             with contextlib.suppress(OSError):
                 path.replace(aside)
-            results.append(RecoveredTake(draft_id, None, f"{exc}; kept as {aside.name}"))
+            results.append(
+                RecoveredTake(draft_id, TakeOutcome.DAMAGED, None, f"{exc}; kept as {aside.name}")
+            )
         except Exception as exc:  # a locked draft or a store error: try again next start
             log.warning("take %s not recovered yet", path, exc_info=True)
-            results.append(RecoveredTake(draft_id, None, f"{path.name} not recovered yet: {exc}"))
+            results.append(
+                RecoveredTake(
+                    draft_id, TakeOutcome.RETRY, None, f"{path.name} not recovered yet: {exc}"
+                )
+            )
             continue
         with contextlib.suppress(OSError):
             marker.unlink()

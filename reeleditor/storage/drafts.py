@@ -376,23 +376,33 @@ class DraftStore:
         self._next_version.pop(draft_id, None)
 
     def duplicate(self, draft_id: str, now: float | None = None) -> Draft:
+        """A copy with its own media, built aside and renamed into place whole: a scan (or a
+        crash) never sees a copy without its segments."""
         source = self.load(draft_id)
         now = time.time() if now is None else now
-        copy = self.create(title=f"{source.title} (copy)", now=now)
+        copy = source.with_changes(
+            id=new_id(), title=f"{source.title} (copy)", created=now, updated=now
+        )
+        staging = self.root / f".new-{copy.id}"
         src_media = self.media_dir(draft_id)
-        dst_media = self.media_dir(copy.id)
         try:
+            (staging / MEDIA_DIR).mkdir(parents=True)
+            (staging / HISTORY_DIR).mkdir()
             for path in src_media.rglob("*"):
                 if path.is_file():
-                    dest = dst_media / path.relative_to(src_media)
+                    dest = staging / MEDIA_DIR / path.relative_to(src_media)
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, dest)
             thumb = self.thumb_path(draft_id)
             if thumb.is_file():
-                shutil.copy2(thumb, self.thumb_path(copy.id))
+                shutil.copy2(thumb, staging / thumb.name)
+            data = encode_draft(copy)
+            tmp = write_temp(staging / DRAFT_FILE, data)
+            write_history_copy(staging / HISTORY_DIR / "v000001.json", data)
+            os.replace(tmp, staging / DRAFT_FILE)
+            os.replace(staging, self.folder(copy.id))
+            fsync_dir(self.root)
         except OSError as exc:
-            self.delete(copy.id)
-            raise storage_error(dst_media, exc) from exc
-        copy = source.with_changes(id=copy.id, title=copy.title, created=now, updated=now)
-        self.save(copy)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise storage_error(self.root / copy.id, exc) from exc
         return copy

@@ -138,12 +138,12 @@ class RecoveryReport:
     def lines(self) -> list[str]:
         """One sentence per thing to tell, the headline first."""
         lines = [self.headline]
+        # "everything" only when no take was lost or left for later
+        kept = "We kept " if self.lost or self.pending else "We kept everything: "
         if self.drafts:
-            lines.append(
-                "We kept everything: " + ", ".join(_describe(d) for d in self.drafts) + "."
-            )
+            lines.append(kept + ", ".join(_describe(d) for d in self.drafts) + ".")
         elif not (self.lost or self.pending):
-            lines.append("We kept everything: your drafts were saved as you went.")
+            lines.append(kept + "your drafts were saved as you went.")
         for title in self.lost:
             lines.append(
                 f"A take in “{title}” could not be saved whole; the damaged file was kept "

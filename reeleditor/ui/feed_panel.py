@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urljoin, urlsplit
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
@@ -34,6 +35,30 @@ def play_url(entry: dict) -> str:
         (k for k in urls if k.endswith("p") and k[:-1].isdigit()), key=lambda k: -int(k[:-1])
     )
     return urls[renditions[0]] if renditions else urls.get("original", "")
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
+
+
+def safe_play_url(entry: dict, endpoint: str) -> str:
+    """`play_url(entry)` resolved against the endpoint, only if it is http(s) on the
+    endpoint's own origin; else "". The feed is the server's word, and the desktop would
+    open whatever it names (file:, smb:, a custom scheme's handler) on a double-click.
+    """
+    url = play_url(entry)
+    if not url or not isinstance(url, str):
+        return ""
+    url = urljoin(endpoint, url)
+    home = _origin(endpoint)
+    return url if home is not None and _origin(url) == home else ""
 
 
 class FeedPanel(QWidget):
@@ -123,8 +148,10 @@ class FeedPanel(QWidget):
     @Slot(QListWidgetItem)
     def _on_list_double_clicked(self, item: QListWidgetItem) -> None:
         entry = next((e for e in self.entries if e["id"] == item.data(Qt.UserRole)), None)
-        url = play_url(entry) if entry else ""
+        url = safe_play_url(entry, self.endpoint()) if entry else ""
         if not url:
+            if entry and play_url(entry):
+                log.warning("not opening %r: not a video on the endpoint", play_url(entry))
             self.status.setText("This reel has no playable file.")
             return
         cached = self.cache.get(url)  # watched before: play it from disk, online or not

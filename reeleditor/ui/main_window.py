@@ -491,7 +491,8 @@ class MainWindow(QMainWindow):
             return
         self.session.flush()
         self.tabs.setCurrentWidget(self.uploads_panel)
-        self.uploads.publish(self.session.draft, self.show_error)
+        if not self.uploads.publish(self.session.draft, self.show_error):
+            self.statusBar().showMessage("This reel is already being published", 5000)
 
     def open_settings(self) -> None:
         from reeleditor.storage.settings import save_settings

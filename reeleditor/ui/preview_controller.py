@@ -82,6 +82,7 @@ class PreviewController(QObject):
             work,
             on_finished=self._on_camera_task_finished,
             on_failed=self._on_camera_task_failed,
+            on_cancelled=self._on_camera_task_cancelled,
         )
 
     @Slot(object)
@@ -98,6 +99,21 @@ class PreviewController(QObject):
         if source.notice:
             self.notice.emit(source.notice)
         self.camera_opened.emit(source)
+
+    @Slot()
+    def _on_camera_task_cancelled(self) -> None:
+        # the runner shut down while the camera opened: nobody will show this source
+        task = getattr(self.sender(), "parent_task", None)
+        if task is self._camera_task:
+            self._camera_task = None
+        self._close_unshown(task)
+
+    def _close_unshown(self, task: Task | None) -> None:
+        """Close the source a camera task opened, unless it is the one showing."""
+        source = task.result if task is not None else None
+        if source is not None and source is not self.source:
+            task.result = None  # closed once, whichever of close() and the signal comes first
+            source.close()
 
     @Slot(str)
     def _on_camera_task_failed(self, message: str) -> None:
@@ -206,6 +222,9 @@ class PreviewController(QObject):
         self._closed = True
         self.stop_playback(quiet=True)
         self.pipeline.stop()
+        task, self._camera_task = self._camera_task, None
+        if task is not None and task.wait(0):  # its `cancelled` may never be delivered now
+            self._close_unshown(task)
         if self.source is not None:
             self.source.close()
             self.source = None

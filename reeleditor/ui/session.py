@@ -193,12 +193,13 @@ class DraftSession(QObject):
         seq = self._seq
         self._set_state(SaveState.SAVING)
 
-        def save() -> Draft:
+        def save() -> Draft | None:
             # checked under the draft's lock, which flush()'s save takes too: an older
             # version can never land after a newer one
             with self.store.locked(draft.id):
-                if seq == self._seq:
-                    self.store.save(draft)
+                if seq != self._seq:
+                    return None  # superseded: disk holds something newer than `draft`
+                self.store.save(draft)
             return draft
 
         self.runner.start(
@@ -206,8 +207,12 @@ class DraftSession(QObject):
         )
 
     @Slot(object)
-    def _on_saved(self, draft: Draft) -> None:
+    def _on_saved(self, draft: Draft | None) -> None:
         self._saving = None
+        if draft is None:  # skipped: a flush wrote a newer version, which `_saved` holds
+            if self.dirty:
+                self._timer.start()
+            return
         if self.draft is None or draft.id != self.draft.id:
             return  # saved for a draft closed since (close() flushed it already)
         self._saved = draft

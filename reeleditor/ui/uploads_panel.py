@@ -81,6 +81,8 @@ class UploadController(QObject):
         self._token_lock = threading.Lock()
         self._offered: tuple[str, str] | None = None  # (origin, token) not yet accepted
         self._token_news = ""  # set on the upload thread, shown with the run's result
+        self._publishing: set[str] = set()  # drafts being exported and queued now
+        self._restarting = ""  # the entry stopped by reconfigure, to run again at once
         self.scheduler = UploadScheduler(
             Uploader(
                 self.queue,
@@ -88,6 +90,7 @@ class UploadController(QObject):
                 chunk_size=settings.chunk_size_mib * MiB,
                 policy=policy,
                 on_token_accepted=self._on_token_accepted,
+                on_token_refused=self._on_token_refused,
             )
         )
         self._task: Task | None = None
@@ -96,6 +99,7 @@ class UploadController(QObject):
         self.offline_delays = offline_delays
         self._offline_step = 0
         self.offline_entry = ""  # the entry waiting for the endpoint to come back
+        self.offline_endpoint = ""  # its endpoint: other endpoints' uploads go on meanwhile
         self.retry_at: float | None = None  # monotonic time of the next try
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
@@ -122,19 +126,29 @@ class UploadController(QObject):
             return offered[1]
         return resolve_token(self.tokens, endpoint)
 
-    def _on_token_accepted(self, endpoint: str) -> None:
-        """On the upload thread: the server took a request with the token; keep it now."""
+    def _on_token_accepted(self, endpoint: str, token: str) -> None:
+        """On the upload thread: the server took a POST or PATCH carrying `token`; keep it
+        if it is the one offered (a run started before the offer carries the old one)."""
         with self._token_lock:
-            offered = self._offered
-            if not offered or offered[0] != origin(endpoint):
+            if self._offered != (origin(endpoint), token):
                 return
             self._offered = None
         try:
-            self.tokens.set(endpoint, offered[1])
-            self._token_news = "The server accepted the new token; it is saved."
-        except Exception as exc:  # the upload goes on; the user learns it was not saved
+            self.tokens.set(endpoint, token)
+            news = "The server accepted the new token; it is saved."
+        except Exception:  # the upload goes on; the user learns it was not saved
             log.warning("could not store the token for %s", origin(endpoint), exc_info=True)
-            self._token_news = f"The server accepted the new token; saving it failed: {exc}"
+            news = "The server accepted the new token, but saving it failed (see the log)."
+        with self._token_lock:
+            self._token_news = news
+
+    def _on_token_refused(self, endpoint: str, token: str) -> None:
+        """On the upload thread: the server refused `token`; drop it if it is the offered one."""
+        with self._token_lock:
+            if self._offered != (origin(endpoint), token):
+                return  # an older token was refused: the offered one is still to be tried
+            self._offered = None
+            self._token_news = "The server refused the new token; it was not saved."
 
     # -- the queue ---------------------------------------------------------------------------
     def resume_unfinished(self) -> None:
@@ -160,8 +174,14 @@ class UploadController(QObject):
                 log.warning("could not serve the bundled cloud on port %s", port, exc_info=True)
                 self.local_cloud = None  # the upload will then say the endpoint is down
 
-    def publish(self, draft: Draft, on_failed) -> None:
-        """Export (when the export is older than the draft), hash, queue, then upload."""
+    def publish(self, draft: Draft, on_failed) -> bool:
+        """Export (unless one of this recipe and preset exists), hash, queue, then upload.
+
+        One publish per draft at a time: False (nothing started) while one is preparing.
+        """
+        if draft.id in self._publishing:
+            log.info("draft %s is already being published", draft.id)
+            return False
         store, settings, queue = self.store, self.settings, self.queue
         self.ensure_local_cloud()
 
@@ -170,25 +190,26 @@ class UploadController(QObject):
 
             out = yield from ensure_export(store, draft, settings.export_preset)
             digest = yield from file_sha256(out)
-            entry = queue.find_unfinished(out, settings.endpoint)
-            if entry is None or entry.sha256 != digest:
-                entry = queue.add(
-                    out,
-                    out.stat().st_size,
-                    digest,
-                    settings.endpoint,
-                    title=draft.title,
-                    draft_id=draft.id,
-                )
+            entry, _new = queue.find_or_add(
+                out,
+                out.stat().st_size,
+                digest,
+                settings.endpoint,
+                title=draft.title,
+                draft_id=draft.id,
+            )
             return entry.id
 
+        self._publishing.add(draft.id)
         self.runner.start(
             "publish",
             work,
             on_progress=self.preparing.emit,
             on_finished=self._on_publish_queued,
             on_failed=on_failed,
+            on_done=functools.partial(self._publishing.discard, draft.id),
         )
+        return True
 
     @Slot(object)
     def _on_publish_queued(self, entry_id: str) -> None:
@@ -229,9 +250,12 @@ class UploadController(QObject):
         return max(0.0, self.retry_at - time.monotonic())
 
     def reconfigure(self, settings) -> None:
-        """New settings: later runs use its chunk size; a token change goes by offer_token."""
+        """New settings: the running upload is stopped and runs again with them at once
+        (from the server's offset); a token change goes by offer_token."""
         self.settings = settings
         self.scheduler.uploader.chunk_size = settings.chunk_size_mib * MiB
+        if not self._closing and (restarting := self.scheduler.restart()):
+            self._restarting = restarting
         self.retry_now()  # the endpoint or the network may be fixed: do not wait
 
     @property
@@ -262,32 +286,44 @@ class UploadController(QObject):
 
     # -- running one upload at a time ----------------------------------------------------------
     def _pump(self) -> None:
-        """Start the next upload, unless one runs, the app closes or an offline wait is on."""
+        """Start the next upload, unless one runs or the app closes; while an endpoint is
+        offline, its uploads wait and the other endpoints' go on."""
         if self._task is not None or self._closing or self.runner.closed:
             return
-        if self._retry.isActive():
-            return
-        nxt = self.scheduler.take_next()
+        nxt = self.scheduler.take_next(self._waiting_offline)
         if nxt is None:
             return
         entry_id, control = nxt
         self._running = entry_id
+        started: list = []  # the task, once start() returns; the run may already be going
+        control.link(lambda: bool(started) and started[0].cancelling)  # runner shutdown
         task = self.runner.start(
             "upload",
             functools.partial(self.scheduler.work, entry_id, control),
             on_progress=self._on_task_progress,
             on_finished=self._on_task_finished,
             on_failed=self._on_task_failed,
+            on_done=self._on_task_done,  # connected before the pool can end the run
         )
-        control.link(lambda: task.cancelling)  # the runner shutting down stops the upload
-        task.signals.done.connect(self._on_task_done)
+        started.append(task)
         self._task = task
         self.changed.emit()
+
+    def _waiting_offline(self, entry_id: str) -> bool:
+        """True for an entry whose endpoint is in an offline wait (it runs when it ends)."""
+        if not self._retry.isActive():
+            return False
+        try:
+            return self.queue.get(entry_id).endpoint == self.offline_endpoint
+        except Exception:  # gone or damaged: let the run say so
+            log.warning("could not read upload %s", entry_id, exc_info=True)
+            return False
 
     def _end_offline_wait(self) -> None:
         self._retry.stop()
         self.retry_at = None
         self.offline_entry = ""
+        self.offline_endpoint = ""
 
     @Slot()
     def _on_retry_timeout(self) -> None:
@@ -300,25 +336,31 @@ class UploadController(QObject):
 
     @Slot(object)
     def _on_task_finished(self, result: UploadResult) -> None:
-        news, self._token_news = self._token_news, ""
+        with self._token_lock:
+            news, self._token_news = self._token_news, ""
+        if result.entry_id == self._restarting:
+            self._restarting = ""
+            if result.outcome is UploadOutcome.STOPPED and not self._closing:
+                self._token_news = news  # for the run that goes on with the new settings
+                self.changed.emit()
+                return  # stopped for new settings: it runs again next, nothing ended
+            self.scheduler.discard(result.entry_id)  # it ended otherwise: not again
         message = describe(result)
+        endpoint = result.entry.endpoint if result.entry is not None else ""
         if result.outcome is UploadOutcome.OFFLINE and not self._closing:
             delay = self.offline_delays[min(self._offline_step, len(self.offline_delays) - 1)]
             self._offline_step += 1
             self.scheduler.submit(result.entry_id, first=True)
             self.offline_entry = result.entry_id
+            self.offline_endpoint = endpoint
             self.retry_at = time.monotonic() + delay
             self._retry.start(int(delay * 1000))
             self.offline.emit(result.entry_id, delay)
-        elif result.outcome is not UploadOutcome.OFFLINE:
+        elif result.outcome is not UploadOutcome.OFFLINE and (
+            result.entry_id == self.offline_entry or endpoint == self.offline_endpoint
+        ):
             self._offline_step = 0  # it answered: the next offline spell starts short again
             self._end_offline_wait()
-        if result.auth_failed and result.entry is not None:
-            with self._token_lock:
-                offered = self._offered
-                if offered and offered[0] == origin(result.entry.endpoint):
-                    self._offered = None
-                    news = "The server refused the new token; it was not saved."
         if news:
             message = f"{message} {news}"
         self.ended.emit(replace(result, message=message))
@@ -328,8 +370,9 @@ class UploadController(QObject):
     @Slot(str)
     def _on_task_failed(self, message: str) -> None:
         # work() turns every error into a result; this is a failure of the runner's own
-        log.error("upload task failed: %s", message)
-        self._on_task_finished(UploadResult(self._running, UploadOutcome.FAILED, None, message))
+        log.error("upload task %s failed: %s", self._running, message)
+        plain = "The upload stopped unexpectedly; see the log"
+        self._on_task_finished(UploadResult(self._running, UploadOutcome.FAILED, None, plain))
 
     @Slot()
     def _on_task_done(self) -> None:
@@ -388,8 +431,8 @@ class UploadsPanel(QWidget):
         done = entry.offset / entry.size * 100 if entry.size else 100
         if entry.state == "done":
             return f"done · {entry.verified}" if entry.verified else "done"
-        if entry.state == "failed":
-            return f"failed: {entry.last_error}" if entry.last_error else "failed"
+        if entry.state == "failed":  # the plain reason; ids, paths and commands are logged
+            return f"failed: {entry.reason}" if entry.reason else "failed"
         return f"{entry.state} · {done:.0f}%"
 
     def refresh(self) -> None:

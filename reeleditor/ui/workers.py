@@ -125,7 +125,10 @@ class TaskRunner(QObject):
         on_finished=None,
         on_failed=None,
         on_cancelled=None,
+        on_done=None,
     ) -> Task:
+        """Run `work` on its lane. Every hook is connected before the pool gets the task:
+        a run that ends at once still reaches them (`on_done` after any of the others)."""
         task = Task(work, name, storage)
         s = task.signals
         if on_progress:
@@ -136,6 +139,8 @@ class TaskRunner(QObject):
         if on_cancelled:
             s.cancelled.connect(on_cancelled)
         s.done.connect(self._on_task_done)
+        if on_done:
+            s.done.connect(on_done)
         self._tasks.add(task)
         (self.storage_lane if storage else self.work_lane).start(task.run)
         return task

@@ -6,6 +6,7 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass
+from enum import Enum
 
 from reeleditor.core.errors import UploadError
 
@@ -29,14 +30,53 @@ from reeleditor.core.errors import UploadError
 #   +-- ChecksumMismatch               460: the chunk arrived damaged; send it again
 #
 #   Interrupted (not a user error)     a stop or cancel was asked mid-chunk: request abandoned
+#
+# The window shows an error's `Problem` (plain words, see `plain()`); str() of an error is
+# for the command line and the log, with ids, paths and the command to run.
+
+
+class Problem(Enum):
+    """What went wrong, in the words the window shows: no ids, paths or commands (those go
+    to the log, and the command line adds its own hint)."""
+
+    FILE_GONE = "The exported file is gone: publish again"
+    FILE_CHANGED = "The exported file changed after it was queued: publish again"
+    FILE_UNREADABLE = "The exported file cannot be read: publish again"
+    NOT_WHOLE = "The server does not hold the whole reel: resume to send the rest"
+    DIFFERS = "The server's copy did not match the reel and was discarded: resume to send it again"
+    FORGOTTEN = "The server lost the upload before it could be checked: resume to send it again"
+    OFFLINE = "The server did not answer; the upload stays queued"
+    TOKEN = "The server refused the token: check it in Settings"
+    TOO_BIG = "The reel is larger than the server accepts"
+
+
+class _Described(UploadError):
+    """An UploadError that may say what went wrong as a `Problem` for the window."""
+
+    problem: Problem | None = None
+
+    def __init__(self, message: str, hint: str = "", problem: Problem | None = None) -> None:
+        super().__init__(message, hint)
+        if problem is not None:
+            self.problem = problem
+
+
+def plain(exc: BaseException) -> str:
+    """The window's words for an error: its Problem, else its message without the CLI hint."""
+    problem = getattr(exc, "problem", None)
+    if isinstance(problem, Problem):
+        return problem.value
+    return getattr(exc, "message", None) or str(exc)
 
 
 class InvalidEndpoint(UploadError):
     """The endpoint is not an http(s) URL."""
 
 
-class EndpointUnreachable(UploadError):
+class EndpointUnreachable(_Described):
     """The endpoint could not be reached (or kept failing) for the whole retry window."""
+
+    problem = Problem.OFFLINE
 
 
 class NotTusServer(UploadError):
@@ -46,20 +86,24 @@ class NotTusServer(UploadError):
 class AuthFailed(UploadError):
     """The server refused the token (401 or 403)."""
 
+    problem = Problem.TOKEN
 
-class VerificationFailed(UploadError):
+
+class VerificationFailed(_Described):
     """After the last byte the server reports another length, offset or sha256 than the file's."""
 
 
-class ServerRejected(UploadError):
+class ServerRejected(_Described):
     """The server refused the upload with a 4xx that a retry will not fix."""
 
-    def __init__(self, message: str, hint: str = "", status: int = 0) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self, message: str, hint: str = "", status: int = 0, problem: Problem | None = None
+    ) -> None:
+        super().__init__(message, hint, problem)
         self.status = status
 
 
-class SourceFileError(UploadError):
+class SourceFileError(_Described):
     """The file to upload is missing, unreadable or no longer the queued one."""
 
 

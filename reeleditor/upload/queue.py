@@ -48,6 +48,7 @@ class UploadEntry:
     last_error: str = ""
     cancel_requested: bool = False
     verified: str = ""  # what was checked on the server when the upload finished, in words
+    reason: str = ""  # why it failed, in the window's words (last_error has ids and hints)
 
     @property
     def name(self) -> str:
@@ -206,26 +207,61 @@ class UploadQueue:
         draft_id: str = "",
         filetype: str = "video/mp4",
     ) -> UploadEntry:
-        now = time.time()
         with self._mutex():
-            while True:
-                entry_id = secrets.token_hex(4)
-                if not self.path(entry_id).exists():
-                    break
-            entry = UploadEntry(
-                id=entry_id,
-                file=str(Path(file).absolute()),
-                size=size,
-                sha256=sha256,
-                endpoint=endpoint,
-                created=now,
-                updated=now,
-                title=title,
-                draft_id=draft_id,
-                filetype=filetype,
-            )
-            self._write(entry)
+            return self._add(file, size, sha256, endpoint, title, draft_id, filetype)
+
+    def _add(
+        self,
+        file: Path,
+        size: int,
+        sha256: str,
+        endpoint: str,
+        title: str = "",
+        draft_id: str = "",
+        filetype: str = "video/mp4",
+    ) -> UploadEntry:
+        """Write a new entry; the caller holds the mutex."""
+        now = time.time()
+        while True:
+            entry_id = secrets.token_hex(4)
+            if not self.path(entry_id).exists():
+                break
+        entry = UploadEntry(
+            id=entry_id,
+            file=str(Path(file).absolute()),
+            size=size,
+            sha256=sha256,
+            endpoint=endpoint,
+            created=now,
+            updated=now,
+            title=title,
+            draft_id=draft_id,
+            filetype=filetype,
+        )
+        self._write(entry)
         return entry
+
+    def find_or_add(
+        self,
+        file: Path,
+        size: int,
+        sha256: str,
+        endpoint: str,
+        **kw: Any,
+    ) -> tuple[UploadEntry, bool]:
+        """The unfinished entry for this file, content and endpoint, else a new one (True).
+
+        Looked up and added under the queue's mutex, so two publishes of one export racing
+        each other (threads or processes) make one entry, not two uploads.
+        """
+        path = str(Path(file).absolute())
+        with self._mutex():
+            for entry in self.list():
+                if (entry.file, entry.sha256, entry.endpoint) == (path, sha256, endpoint) and (
+                    entry.state in UNFINISHED and not entry.cancel_requested
+                ):
+                    return entry, False
+            return self._add(file, size, sha256, endpoint, **kw), True
 
     def update(self, entry_id: str, **changes: Any) -> UploadEntry:
         """Apply `changes` to the stored entry (not to a stale copy) and return the result."""

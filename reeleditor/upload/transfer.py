@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from pathlib import Path
 
 from reeleditor.core.errors import Cancelled
 from reeleditor.core.progress import Progress
 from reeleditor.upload.chunks import ChunkBody, chunk_digest, file_sha256
+from reeleditor.upload.control import Control, RateMeter, UploadProgress, fmt_time
 from reeleditor.upload.errors import (
+    AuthFailed,
     ChecksumMismatch,
     EndpointUnreachable,
     Interrupted,
     OffsetConflict,
+    Problem,
     RetryPolicy,
     ServerRejected,
     SourceFileError,
@@ -27,6 +27,7 @@ from reeleditor.upload.errors import (
     UploadError,
     UploadGone,
     VerificationFailed,
+    plain,
 )
 from reeleditor.upload.queue import UploadEntry, UploadQueue
 from reeleditor.upload.tus import DEFAULT_TIMEOUT, ServerInfo, TusClient, UploadInfo
@@ -34,71 +35,6 @@ from reeleditor.upload.tus import DEFAULT_TIMEOUT, ServerInfo, TusClient, Upload
 log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 DEFAULT_CHUNK = 8 * MiB
-
-
-@dataclass(frozen=True)
-class UploadProgress(Progress):
-    """Progress of one upload, with the numbers a UI shows (bytes, rate, time left)."""
-
-    entry_id: str = ""
-    rate: float = 0.0  # bytes per second over the last few seconds
-    eta: float | None = None  # seconds left at that rate
-
-
-class Control:
-    """How another thread asks a running upload to pause, stop or cancel.
-
-    A pause is honoured after the current chunk; a stop or cancel abandons the chunk being
-    sent (the server keeps what arrived, or the next HEAD says what it kept).
-    """
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.action = ""
-        self._stopped_by: Callable[[], bool] | None = None
-
-    def request(self, action: str) -> None:
-        self.action = action
-        self.event.set()
-
-    def link(self, stopped: Callable[[], bool]) -> None:
-        """Also stop when `stopped()` says so (say, the task running the upload is cancelled)."""
-        self._stopped_by = stopped
-
-    @property
-    def current(self) -> str:
-        """'' (go on), 'pause', 'stop' or 'cancel'."""
-        if self.action:
-            return self.action
-        if self._stopped_by is not None and self._stopped_by():
-            return "stop"
-        return ""
-
-    def aborting(self) -> bool:
-        return self.current in ("stop", "cancel")
-
-
-class RateMeter:
-    """Bytes per second over a sliding window of a few seconds."""
-
-    def __init__(self, window: float = 3.0) -> None:
-        self.window = window
-        self.samples: deque[tuple[float, int]] = deque()
-
-    def add(self, done: int, now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        self.samples.append((now, done))
-        while len(self.samples) > 2 and now - self.samples[1][0] > self.window:
-            self.samples.popleft()
-        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
-        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
-
-
-def _fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    seconds = int(seconds + 0.5)
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
 
 
 def human_size(n: float) -> str:
@@ -114,6 +50,7 @@ def file_changed(entry: UploadEntry) -> SourceFileError:
         f"{entry.file} changed since upload {entry.id} was queued (its sha256 differs); "
         "refusing to upload it under that entry",
         f"queue it again with 'reeleditor upload {entry.file}'",
+        Problem.FILE_CHANGED,
     )
 
 
@@ -121,7 +58,27 @@ def file_missing(entry: UploadEntry) -> SourceFileError:
     return SourceFileError(
         f"{entry.file} no longer exists (upload {entry.id})",
         f"restore it and run 'reeleditor uploads resume {entry.id}', or cancel the upload",
+        Problem.FILE_GONE,
     )
+
+
+def retry_words(exc: Exception) -> str:
+    """Why a request is tried again, in words for a progress line: no upload URL (it
+    holds the server's upload id); the short cause ('connection refused', '503 ...')."""
+    if isinstance(exc, Unreachable):
+        words = "the server does not answer"
+    elif isinstance(exc, UploadGone):
+        words = "the server lost the upload; starting it again"
+    elif isinstance(exc, OffsetConflict):
+        words = "catching up with the server"
+    elif isinstance(exc, ChecksumMismatch):
+        words = "a piece arrived damaged; sending it again"
+    elif "timed out" in str(exc):
+        words = "the server is slow to answer"
+    else:
+        words = "the connection failed"
+    cause = str(exc).rsplit(": ", 1)[-1]
+    return f"{words} ({cause})" if ": " in str(exc) and "/" not in cause else words
 
 
 TokenSource = str | Callable[[str], "str | None"] | None
@@ -131,10 +88,11 @@ class Uploader:
     """Uploads queue entries; one instance per worker. `run()` is a Progress generator.
 
     `token` is one token, or a function of the entry's endpoint (so a token is only ever
-    sent to the server it belongs to). `on_token_accepted(endpoint)` is called, on the
-    uploading thread, once the server has accepted an authenticated request (POST, HEAD or
-    PATCH; OPTIONS proves nothing, many servers answer it to anyone): a new token is kept
-    only from then on.
+    sent to the server it belongs to). `on_token_accepted(endpoint, token)` is called, on
+    the uploading thread, once per run when the server has taken a POST or PATCH carrying
+    `token` (the one this run uses; OPTIONS and HEAD prove nothing, many servers answer them
+    to anyone): a new token is kept only from then on. `on_token_refused(endpoint, token)`
+    is called when the server refused the token this run used (401 / 403).
     """
 
     def __init__(
@@ -146,7 +104,8 @@ class Uploader:
         policy: RetryPolicy | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         client_factory: Callable[..., TusClient] = TusClient,
-        on_token_accepted: Callable[[str], None] | None = None,
+        on_token_accepted: Callable[[str, str], None] | None = None,
+        on_token_refused: Callable[[str, str], None] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk size must be positive")
@@ -157,7 +116,7 @@ class Uploader:
         self.timeout = timeout
         self.client_factory = client_factory
         self.on_token_accepted = on_token_accepted
-        self._token_pending = False
+        self.on_token_refused = on_token_refused
 
     def token_for(self, endpoint: str) -> str | None:
         return self.token(endpoint) if callable(self.token) else self.token
@@ -181,6 +140,7 @@ class Uploader:
         client = None
         fileobj = None
         finished = False
+        token = None
         try:
             entry = self.queue.get(entry_id)
             if entry.state == "done":
@@ -190,13 +150,14 @@ class Uploader:
                 raise Cancelled(f"upload {entry_id} cancelled")
             stat = yield from self._verify_source(entry, trusted_sha256)
             entry = self.queue.update(
-                entry_id, state="uploading", attempts=entry.attempts + 1, last_error=""
+                entry_id, state="uploading", attempts=entry.attempts + 1, last_error="", reason=""
             )
             fileobj = open(entry.file, "rb")  # noqa: SIM115 - closed in finally
             token = self.token_for(entry.endpoint)
             client = self.client_factory(entry.endpoint, token, timeout=self.timeout)
-            self._token_pending = bool(token and self.on_token_accepted)
-            entry, last = yield from self._transfer(entry, client, fileobj, stat, control)
+            # the token to report accepted, once, with the token this run's requests carry
+            pending = [token] if token and self.on_token_accepted else []
+            entry, last = yield from self._transfer(entry, client, fileobj, stat, control, pending)
             if entry.state in ("paused", "queued"):  # paused, or stopped to resume later
                 finished = True
                 return entry
@@ -212,7 +173,12 @@ class Uploader:
                 finished = True
                 return checked
             entry = self.queue.update(
-                entry_id, state="done", offset=entry.size, last_error="", verified=checked
+                entry_id,
+                state="done",
+                offset=entry.size,
+                last_error="",
+                reason="",
+                verified=checked,
             )
             finished = True
             return entry
@@ -227,6 +193,12 @@ class Uploader:
         except EndpointUnreachable as exc:
             self._fail(entry_id, "queued", exc)  # nothing is wrong with the upload itself
             finished = True
+            raise
+        except AuthFailed as exc:
+            self._fail(entry_id, "failed", exc)
+            finished = True
+            if token and self.on_token_refused:
+                self.on_token_refused(entry.endpoint, token)
             raise
         except UploadError as exc:
             self._fail(entry_id, "failed", exc)
@@ -258,7 +230,9 @@ class Uploader:
         except FileNotFoundError:
             raise file_missing(entry) from None
         except OSError as exc:
-            raise SourceFileError(f"cannot read {entry.file}: {exc.strerror}") from exc
+            raise SourceFileError(
+                f"cannot read {entry.file}: {exc.strerror}", problem=Problem.FILE_UNREADABLE
+            ) from exc
         if size != entry.size:
             raise file_changed(entry)
         digest = trusted_sha256 or (yield from file_sha256(path, "checking"))
@@ -273,6 +247,7 @@ class Uploader:
         fileobj,
         stat,
         control: Control,
+        pending: list[str],
     ) -> Generator[Progress, None, tuple[UploadEntry, UploadInfo | None]]:
         """PATCH chunk after chunk; returns the entry and the server's last answer."""
         policy = self.policy
@@ -299,8 +274,9 @@ class Uploader:
                     info = client.options()
                     if info.max_size is not None and entry.size > info.max_size:
                         raise ServerRejected(
-                            f"{entry.file} is {entry.size / MiB:.1f} MiB; {entry.endpoint} "
-                            f"takes at most {info.max_size / MiB:.1f} MiB"
+                            f"{entry.name} is {entry.size / MiB:.1f} MiB; {entry.endpoint} "
+                            f"takes at most {info.max_size / MiB:.1f} MiB",
+                            problem=Problem.TOO_BIG,
                         )
                 algo = info.checksum()
                 if not url:
@@ -312,7 +288,7 @@ class Uploader:
                         if algo:
                             checksum = (algo, chunk_digest(fileobj, 0, length, algo))
                     created = client.create(entry.size, self._metadata(entry), body, checksum)
-                    self._accepted(entry)
+                    self._accepted(entry, pending)
                     last = created
                     url, offset = created.url, created.offset
                     sent += offset
@@ -321,7 +297,6 @@ class Uploader:
                     )
                 elif offset is None:
                     head = client.head(url)
-                    self._accepted(entry)
                     last = head
                     if head.length not in (None, entry.size) or head.offset > entry.size:
                         raise UploadGone(f"{url} is a different upload")
@@ -334,7 +309,7 @@ class Uploader:
                 body = ChunkBody(fileobj, offset, length, control.aborting)
                 checksum = (algo, chunk_digest(fileobj, offset, length, algo)) if algo else None
                 result = client.patch(url, offset, body, checksum)
-                self._accepted(entry)
+                self._accepted(entry, pending)
                 last = result
                 if result.offset <= offset or result.offset > entry.size:
                     offset = None  # the server took nothing (or too much?): ask again
@@ -381,7 +356,7 @@ class Uploader:
                 offset,
                 entry.size,
                 f"{entry.name} {offset / MiB:.1f}/{entry.size / MiB:.1f} MiB, "
-                f"{rate / MiB:.1f} MiB/s, {_fmt_time(left)} left",
+                f"{rate / MiB:.1f} MiB/s, {fmt_time(left)} left",
                 entry_id=entry.id,
                 rate=rate,
                 eta=left,
@@ -412,7 +387,7 @@ class Uploader:
                 "upload",
                 entry.offset,
                 entry.size,
-                f"{entry.name}: {reason}; retrying in {left:.1f}s",
+                f"{entry.name}: {retry_words(exc)}; retrying in {left:.1f}s",
                 entry_id=entry.id,
             )
             if control.event.wait(min(left, 0.5)):
@@ -433,11 +408,10 @@ class Uploader:
             current = self.queue.update(entry.id, state="queued", last_error="")
         return current
 
-    def _accepted(self, entry: UploadEntry) -> None:
-        """The server took an authenticated request: a token offered for it may be kept."""
-        if self._token_pending:
-            self._token_pending = False
-            self.on_token_accepted(entry.endpoint)
+    def _accepted(self, entry: UploadEntry, pending: list[str]) -> None:
+        """The server took a POST or PATCH with this run's token: report that token, once."""
+        if pending:
+            self.on_token_accepted(entry.endpoint, pending.pop())
 
     def _verify(
         self, entry: UploadEntry, client: TusClient, control: Control, last: UploadInfo | None
@@ -457,9 +431,11 @@ class Uploader:
                 # Some servers hand a finished upload on and forget it: the last answer is
                 # all there is to go by.
                 if last is None or last.offset != entry.size:
+                    self._forget_upload(entry, None)
                     raise VerificationFailed(
                         f"the server forgot upload {entry.id} before it could be checked",
-                        f"upload it again: 'reeleditor upload {entry.file}'",
+                        f"send it again: 'reeleditor uploads resume {entry.id}'",
+                        Problem.FORGOTTEN,
                     ) from None
                 head = UploadInfo(entry.upload_url, last.offset, entry.size, None, last.sha256)
                 break
@@ -476,18 +452,32 @@ class Uploader:
                 f"upload {entry.id} is not whole on the server: it holds {head.offset} "
                 f"bytes of {entry.size}{expects}",
                 f"resume it: 'reeleditor uploads resume {entry.id}'",
+                Problem.NOT_WHOLE,
             )
         held = f"server holds {human_size(head.offset)} of {human_size(entry.size)}"
         sha256 = head.sha256 or (last.sha256 if last else "")
         if not sha256:
             return f"{held}; server did not report a sha256: offset checked only"
         if sha256 != entry.sha256:
+            # Resuming that upload would only find it complete and fail the same way again:
+            # delete it on the server and forget it, so the next run starts a fresh one.
+            self._forget_upload(entry, client)
             raise VerificationFailed(
                 f"the server's copy of {entry.name} differs from the file: its sha256 is "
-                f"{sha256[:12]}…, the file's is {entry.sha256[:12]}…",
-                f"upload it again: 'reeleditor upload {entry.file}'",
+                f"{sha256[:12]}…, the file's is {entry.sha256[:12]}…; it was discarded",
+                f"send it again: 'reeleditor uploads resume {entry.id}'",
+                Problem.DIFFERS,
             )
         return f"{held}; sha256 confirmed by server"
+
+    def _forget_upload(self, entry: UploadEntry, client: TusClient | None) -> None:
+        """Delete the server's copy when it answers, and clear it from the entry."""
+        if client is not None:
+            try:
+                client.terminate(entry.upload_url)
+            except (UploadError, Transient) as exc:  # its expiry cleans up later
+                log.warning("could not delete %s on the server: %s", entry.upload_url, exc)
+        self.queue.update(entry.id, upload_url="", offset=0, expires=None)
 
     def _check_unchanged(self, entry: UploadEntry, stat: os.stat_result) -> None:
         try:
@@ -509,7 +499,8 @@ class Uploader:
 
     def _fail(self, entry_id: str, state: str, exc: Exception) -> None:
         try:
-            self.queue.update(entry_id, state=state, last_error=str(exc))
+            log.info("upload %s %s: %s", entry_id, state, exc)
+            self.queue.update(entry_id, state=state, last_error=str(exc), reason=plain(exc))
         except Exception:  # the upload's own error is what the caller reports
             log.warning("could not mark upload %s %s", entry_id, state, exc_info=True)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from enum import Enum
 
 from reeleditor.core.errors import Cancelled, UploadError
 from reeleditor.core.progress import Progress
-from reeleditor.upload.errors import AuthFailed, EndpointUnreachable
+from reeleditor.upload.errors import AuthFailed, EndpointUnreachable, plain
 from reeleditor.upload.queue import UploadEntry, UploadQueue
 from reeleditor.upload.transfer import Control, Uploader
 
@@ -43,7 +43,7 @@ class UploadResult:
     entry_id: str
     outcome: UploadOutcome
     entry: UploadEntry | None = None  # as stored after the run (None once cancelled)
-    message: str = ""  # one line for the user
+    message: str = ""  # one line for the user, in plain words (no ids, paths or commands)
     auth_failed: bool = False  # the server refused the token
 
 
@@ -54,7 +54,7 @@ def describe_done(entry: UploadEntry) -> str:
 def describe(result: UploadResult) -> str:
     """One line a user reads, for each outcome."""
     entry = result.entry
-    name = (entry.title or entry.name) if entry else result.entry_id
+    name = (entry.title or entry.name) if entry else "the upload"
     if result.outcome is UploadOutcome.DONE and entry is not None:
         return describe_done(entry)
     if result.outcome is UploadOutcome.PAUSED:
@@ -111,12 +111,16 @@ class UploadScheduler:
         with self._lock:
             return self._current[0] if self._current else None
 
-    def take_next(self) -> tuple[str, Control] | None:
-        """The next entry to run and its control; None while a run is in progress."""
+    def take_next(self, skip: Callable[[str], bool] | None = None) -> tuple[str, Control] | None:
+        """The next entry to run (the first one `skip` does not refuse) and its control;
+        None while a run is in progress."""
         with self._lock:
-            if self._current is not None or not self._pending:
+            if self._current is not None:
                 return None
-            entry_id = self._pending.popleft()
+            entry_id = next((e for e in self._pending if not (skip and skip(e))), None)
+            if entry_id is None:
+                return None
+            self._pending.remove(entry_id)
             self._current = (entry_id, Control())
             return self._current
 
@@ -166,6 +170,24 @@ class UploadScheduler:
                 self._current[1].request("stop")
         return drained
 
+    def discard(self, entry_id: str) -> None:
+        """Take an entry off the pending ones (it ended otherwise than it was queued for)."""
+        with self._lock:
+            if entry_id in self._pending:
+                self._pending.remove(entry_id)
+
+    def restart(self) -> str | None:
+        """Stop the running upload so that it runs again (first) with new settings; its id."""
+        with self._lock:
+            if self._current is None:
+                return None
+            entry_id, control = self._current
+            if control.action:  # a pause, stop or cancel asked already wins
+                return None
+            control.request("stop")
+            self._pending.appendleft(entry_id)
+            return entry_id
+
     # -- the run -----------------------------------------------------------------------------
     def work(self, entry_id: str, control: Control) -> Generator[Progress, None, UploadResult]:
         """Upload one entry (on any thread but the GUI's); every ending is an UploadResult."""
@@ -179,21 +201,24 @@ class UploadScheduler:
         except Cancelled:
             return UploadResult(entry_id, UploadOutcome.CANCELLED)
         except EndpointUnreachable as exc:
-            return UploadResult(entry_id, UploadOutcome.OFFLINE, self._get(entry_id), str(exc))
+            log.info("upload %s offline: %s", entry_id, exc)
+            return UploadResult(entry_id, UploadOutcome.OFFLINE, self._get(entry_id), plain(exc))
         except AuthFailed as exc:
-            return UploadResult(
-                entry_id, UploadOutcome.FAILED, self._get(entry_id), str(exc), auth_failed=True
-            )
+            log.warning("upload %s: %s", entry_id, exc)
+            entry = self._get(entry_id)
+            return UploadResult(entry_id, UploadOutcome.FAILED, entry, plain(exc), auth_failed=True)
         except UploadError as exc:
-            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), str(exc))
+            log.warning("upload %s failed: %s", entry_id, exc)
+            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), plain(exc))
         except Exception as exc:  # a bug or a broken disk: logged in full, shown in one line
             log.exception("upload %s failed unexpectedly", entry_id)
             message = f"upload {entry_id} failed: {type(exc).__name__}: {exc}"
+            reason = f"The upload failed unexpectedly ({type(exc).__name__}); see the log"
             try:
-                self.queue.update(entry_id, state="failed", last_error=message)
+                self.queue.update(entry_id, state="failed", last_error=message, reason=reason)
             except Exception:
                 log.warning("could not mark upload %s failed", entry_id, exc_info=True)
-            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), message)
+            return UploadResult(entry_id, UploadOutcome.FAILED, self._get(entry_id), reason)
         finally:
             self.release(entry_id)
         if entry.state == "done":

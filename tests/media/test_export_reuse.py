@@ -9,6 +9,7 @@ import pytest
 
 import reeleditor.media.render as render
 from reeleditor.core.draft import Look
+from reeleditor.core.errors import ReelEditorError
 from reeleditor.media.render import (
     ensure_export,
     export_draft,
@@ -178,3 +179,62 @@ def test_an_export_in_another_process_is_waited_for(store, recorded, exports):
     finally:
         other.release()
     assert count_frames(_run(gen)) == 15 and len(exports) == 1
+
+
+def test_a_waiting_export_cancels_at_once(store, recorded, exports, monkeypatch):
+    from reeleditor.storage.locks import FileLock
+
+    monkeypatch.setattr(render, "_WAIT_S", 30)  # only the cancel can end this wait early
+    folder = store.folder(recorded.id) / "export"
+    folder.mkdir()
+    other = FileLock(folder / ".export.lock")  # another reeleditor's export holds it
+    assert other.acquire()
+    cancel = threading.Event()
+    gen = ensure_export(store, recorded, "small", cancel=cancel)
+    try:
+        assert next(gen).stage == "wait"
+
+        def drive():  # as the task runner does: close the generator at its next yield
+            for _ in gen:
+                if cancel.is_set():
+                    gen.close()
+
+        driver = threading.Thread(target=drive, name="export-driver")
+        driver.start()
+        started = time.monotonic()
+        cancel.set()
+        driver.join(timeout=10)
+        assert not driver.is_alive() and time.monotonic() - started < 1.0
+        assert exports == []
+    finally:
+        other.release()
+    assert render._export_locks == {}
+
+
+def test_the_lock_table_does_not_grow_per_draft(store, recorded, exports):
+    _run(ensure_export(store, recorded, "small"))
+    other = store.create("another", width=W, height=H)
+    store.release(other.id)
+    with pytest.raises(ReelEditorError):  # an empty draft fails: its entry goes too
+        _run(ensure_export(store, store.load(other.id), "small"))
+    assert render._export_locks == {}
+
+
+def test_a_cancelled_wait_resumed_anyway_says_cancelled(store, recorded, exports):
+    from reeleditor.core.errors import Cancelled
+    from reeleditor.storage.locks import FileLock
+
+    folder = store.folder(recorded.id) / "export"
+    folder.mkdir()
+    other = FileLock(folder / ".export.lock")
+    assert other.acquire()
+    try:
+        cancel = threading.Event()
+        gen = ensure_export(store, recorded, "small", cancel=cancel)
+        assert next(gen).stage == "wait"
+        cancel.set()
+        with pytest.raises(Cancelled):
+            _run(gen)  # a driver that does not close it at the yield is told, never left waiting
+    finally:
+        other.release()
+    assert exports == [] and render._export_locks == {}

@@ -47,7 +47,11 @@ class SoakDriver:
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self.errors: list[str] = []
-        window.show_error = self._record_error  # what a user would see as a dialog
+        # What a user would see as a dialog. Signals connected before the driver existed
+        # (recorder.failed, preview.failed) still reach the window's own show_error, which
+        # sets `last_error`: `step` collects that too, so no error path is invisible here.
+        window.show_error = self._record_error
+        window.last_error = ""
         window.gallery.ask_title = lambda current: f"Soak {self.rng.randrange(10_000)}"
         window.gallery.confirm_delete = lambda title: True
         self.actions: list[tuple[Callable[[], None], int]] = [
@@ -68,6 +72,7 @@ class SoakDriver:
 
     def _record_error(self, message: str) -> None:
         self.errors.append(message)
+        self.window.last_error = ""
 
     # -- the walk --------------------------------------------------------------------------
     def step(self) -> str:
@@ -76,7 +81,18 @@ class SoakDriver:
         action()
         self.counts[action.__name__] += 1
         QTest.qWait(1)  # let queued signals land, as a user's next click would
+        self._collect_window_errors()
         return action.__name__
+
+    def _collect_window_errors(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        if self.window.last_error:
+            self.errors.append(self.window.last_error)
+            self.window.last_error = ""
+            for box in self.window.findChildren(QMessageBox):
+                if box is not self.window.recovery_box:
+                    box.close()
 
     def run(self, actions: int | None = None, seconds: float | None = None, on_step=None):
         done, start = 0, time.monotonic()
@@ -94,6 +110,7 @@ class SoakDriver:
         w = self.window
         wait_until(lambda: not w.recorder.recording, 15_000)
         wait_until(lambda: not w.session.dirty, 15_000)
+        self._collect_window_errors()
 
     # -- actions ---------------------------------------------------------------------------
     def look(self) -> None:

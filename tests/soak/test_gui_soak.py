@@ -56,3 +56,20 @@ def test_window_survives_thousands_of_actions(qtbot, reel_home):
     ):
         assert driver.counts[name] > 0, (name, driver.counts)
     assert growth < RSS_GROWTH_LIMIT_MIB, f"RSS grew {growth:.0f} MiB over {ACTIONS} actions"
+
+
+def test_the_soak_sees_errors_from_signals_wired_before_it(qtbot, reel_home):
+    # a recorder failure goes through a connection made when the window was built, not
+    # through the driver's replacement: the soak must still count it
+    paths = AppPaths.from_env().ensure()
+    save_settings(paths.settings_file, Settings(camera="testpattern", width=180, height=320))
+    window, sentinel = create_main_window()
+    qtbot.addWidget(window)
+    try:
+        driver = SoakDriver(window, seed=1)
+        window.recorder.failed.emit("the take could not be written")
+        driver.step()
+        assert "the take could not be written" in driver.errors
+    finally:
+        window.close()
+        sentinel.stop()

@@ -173,3 +173,110 @@ def test_recover_after_crash_reports_a_killed_take_in_plain_words(reel_home):
         assert not recover_after_crash(paths, store, again)  # dealt with: no prompt next time
     finally:
         again.stop()
+
+
+# -- each take outcome in its own words --------------------------------------------------------
+
+
+def _interrupted_take(store, title: str, kind: str) -> str:
+    """A draft with a take whose recording process is gone: 'recorded', 'damaged', 'empty'."""
+    from reeleditor.media.sources.testpattern import TestPatternSource
+    from reeleditor.media.take import record_take
+
+    draft = store.create(title, width=180, height=320)
+    if kind == "recorded":
+        source = TestPatternSource(180, 320, 30).open()
+        try:
+            gen = record_take(store, draft.id, source, source.audio, 0.5, commit=False)
+            try:
+                while True:
+                    next(gen)
+            except StopIteration as stop:
+                take = stop.value
+        finally:
+            source.close()
+        take.journal.release()  # as a process killed before its session saved the take
+    else:
+        media = store.folder(draft.id) / "media"
+        media.mkdir(parents=True, exist_ok=True)
+        (media / "seg-1.mp4.recording").touch()
+        if kind == "damaged":
+            (media / "seg-1.mp4").write_bytes(b"not a video at all")
+    store.release(draft.id)
+    return draft.id
+
+
+def _recover(store):
+    from reeleditor.app import recover_after_crash
+
+    sentinel = RunSentinel(AppPaths.from_env().ensure().runs)
+    try:
+        return recover_after_crash(AppPaths.from_env(), store, sentinel)
+    finally:
+        sentinel.stop()
+
+
+def test_recovered_take_is_kept_and_said_so(store):
+    from reeleditor.media.take import TakeOutcome, recover_takes
+
+    _interrupted_take(store, "Kept", "recorded")
+    (result,) = recover_takes(store)
+    assert result.outcome is TakeOutcome.RECOVERED and result.segment is not None
+
+
+def test_an_empty_take_is_no_loss_and_no_prompt(store):
+    from reeleditor.media.take import TakeOutcome, recover_takes
+
+    _interrupted_take(store, "Nothing", "empty")
+    (result,) = recover_takes(store)
+    assert result.outcome is TakeOutcome.EMPTY
+    _interrupted_take(store, "Nothing again", "empty")
+    assert not _recover(store)
+
+
+def test_a_damaged_take_is_told_as_lost(store):
+    from reeleditor.media.take import TakeOutcome, recover_takes
+
+    draft_id = _interrupted_take(store, "Broken", "damaged")
+    (result,) = recover_takes(store)
+    assert result.outcome is TakeOutcome.DAMAGED
+    assert (store.folder(draft_id) / "media" / "seg-1.mp4.damaged").exists()
+    _interrupted_take(store, "Broken too", "damaged")
+    assert _recover(store).lines() == [
+        "A recording was interrupted last time.",
+        "A take in “Broken too” could not be saved whole; the damaged file was kept beside "
+        "the draft's media.",
+    ]
+
+
+def test_a_take_that_cannot_be_saved_now_is_tried_again(store, monkeypatch):
+    import reeleditor.media.take as take
+    from reeleditor.core.errors import DraftLockedError
+
+    def locked(*args):
+        raise DraftLockedError("the draft is open in another reeleditor")
+
+    monkeypatch.setattr(take, "commit_segment", locked)
+    _interrupted_take(store, "Busy", "recorded")
+    assert _recover(store).lines() == [
+        "A recording was interrupted last time.",
+        "A take in “Busy” could not be recovered yet; reeleditor tries again the next time it "
+        "starts.",
+    ]
+    monkeypatch.undo()
+    (result,) = take.recover_takes(store)  # the marker stayed for the next start
+    assert result.outcome is take.TakeOutcome.RECOVERED
+
+
+def test_kept_and_lost_together_never_say_everything(store):
+    kept_id = _interrupted_take(store, "Kept", "recorded")
+    _interrupted_take(store, "Broken", "damaged")
+    report = _recover(store)
+    seconds = store.load(kept_id).duration
+    assert report.lines() == [
+        "A recording was interrupted last time.",
+        f"We kept “Kept” ({seconds:.1f} s, including the take you were recording).",
+        "A take in “Broken” could not be saved whole; the damaged file was kept beside the "
+        "draft's media.",
+    ]
+    assert "everything" not in report.text()

@@ -172,6 +172,24 @@ def test_delete_and_duplicate(store):
     assert [d.id for d in store.scan()[0]] == [copy.id]
 
 
+def test_a_duplicate_appears_whole_or_not_at_all(store, monkeypatch):
+    import shutil
+
+    draft = store.create("orig")
+    (store.media_dir(draft.id) / "seg.mp4").write_bytes(b"video")
+    seen = []
+    real_copy = shutil.copy2
+
+    def copy_and_look(src, dst, **kw):
+        seen.append(sorted(d.id for d in store.scan()[0]))  # what the gallery would list now
+        return real_copy(src, dst, **kw)
+
+    monkeypatch.setattr(shutil, "copy2", copy_and_look)
+    copy = store.duplicate(draft.id)
+    assert seen and all(ids == [draft.id] for ids in seen)
+    assert sorted(d.id for d in store.scan()[0]) == sorted([draft.id, copy.id])
+
+
 def test_bad_ids_are_refused(store):
     for bad in ("../x", "", "a/b", "..", "x" * 100):
         with pytest.raises(DraftNotFound):

@@ -96,3 +96,36 @@ def test_publish_to_the_bundled_cloud_then_see_it_published(
     assert cached_download(poster_url, cache).read_bytes()[:2] == b"\xff\xd8"
     panel.refresh()
     qtbot.waitUntil(lambda: "cannot reach" in panel.status.text(), timeout=10000)
+
+
+HOSTILE = ("file:///etc/passwd", "smb://evil/share/x.mp4", "reelx:run", "http://evil.test/x.mp4")
+
+
+@pytest.fixture
+def opened_any():
+    """The desktop's handler for every scheme a hostile feed might name."""
+    handler = Opened()
+    schemes = ("http", "https", "file", "smb", "reelx")
+    for scheme in schemes:
+        QDesktopServices.setUrlHandler(scheme, handler, "open")
+    yield handler
+    for scheme in schemes:
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_double_click_opens_only_the_endpoints_own_videos(qtbot, runner, opened_any, tmp_path):
+    endpoint = "http://127.0.0.1:8765/files/"
+    panel = FeedPanel(runner, MediaCache(tmp_path / "cache"), lambda: endpoint)
+    qtbot.addWidget(panel)
+    entries = [
+        {"id": str(i), "title": f"bad{i}", "duration": 1.0, "urls": {"720p": url}}
+        for i, url in enumerate(HOSTILE)
+    ]
+    entries.append({"id": "ok", "title": "ok", "duration": 1.0, "urls": {"720p": "/m/ok.mp4"}})
+    panel._on_feed_loaded(entries)
+    for i in range(len(HOSTILE)):
+        double_click(qtbot, panel.list, panel.list.item(i))
+        assert panel.status.text() == "This reel has no playable file."
+    assert opened_any.urls == []
+    double_click(qtbot, panel.list, panel.list.item(len(HOSTILE)))
+    assert opened_any.urls == ["http://127.0.0.1:8765/m/ok.mp4"]  # resolved on the endpoint

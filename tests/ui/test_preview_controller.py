@@ -103,3 +103,26 @@ def test_a_look_this_build_does_not_know_is_said_at_once(qtbot, controller):
     assert len(notices) == 1 and "from-a-newer-version" in notices[0]
     preview.set_look(Look("noir"))
     assert len(notices) == 1 and preview.look_problem == ""
+
+
+def test_a_camera_that_opens_after_shutdown_is_closed(qtbot, controller, runner, monkeypatch):
+    import reeleditor.media.sources as sources
+    from reeleditor.media.sources.testpattern import TestPatternSource
+
+    preview = controller()
+    opened = []
+
+    class LateCamera(TestPatternSource):
+        """Opens only once the app is closing: the runner has cancelled its task."""
+
+        def _open(self):
+            preview._camera_task._cancel.wait(10)
+            super()._open()
+            opened.append(self)
+
+    monkeypatch.setattr(sources, "open_source", lambda spec, w, h, fps: LateCamera(w, h, fps))
+    preview.start()
+    runner.shutdown()  # the camera task finishes now, cancelled: nobody shows its source
+    preview.close()
+    assert len(opened) == 1 and not opened[0].is_open  # closed, its capture thread gone
+    assert preview.source is None

@@ -217,3 +217,18 @@ def test_shutdown_cancels_long_work_but_lets_the_storage_lane_finish(qtbot, runn
     runner.shutdown()
     assert work.cancelling and work.wait(0)
     assert not stored.cancelling and stored.result == "kept" and steps == ["stored"]
+
+
+def test_a_superseded_save_never_makes_an_older_version_look_saved(qtbot, session, store):
+    gate = threading.Event()
+    session.runner.start("hold", gate.wait, storage=True)  # the storage lane is busy
+    session.apply(lambda d, now: edits.set_title(d, "older", now))
+    session._save_now()  # queued behind the gate, for "older"
+    session.apply(lambda d, now: edits.set_title(d, "newer", now))
+    session.flush()  # "newer" is on disk; the queued save becomes a no-op
+    gate.set()
+    qtbot.waitUntil(lambda: session._saving is None, timeout=5000)
+    session.undo()  # back to "older": it differs from disk, so it must be saved
+    assert session.dirty
+    qtbot.waitUntil(lambda: not session.dirty, timeout=5000)
+    assert store.load(session.draft.id).title == "older"

@@ -1,10 +1,12 @@
 """Publishing from the app: export, queue and upload to the reference cloud, with progress;
 pause, resume and stop as their own outcomes; offline retries; tokens kept once accepted."""
 
+import dataclasses
 import hashlib
 import os
 import re
 import socket
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -254,3 +256,179 @@ def test_an_upload_left_for_the_bundled_cloud_starts_it_at_launch(qtbot, make_co
         assert controller.local_cloud is not None
     finally:
         controller.close()
+
+
+class InlineLane:
+    """A work lane that runs each task to its end before `start` returns: the harshest
+    timing for whoever connects to a task after starting it."""
+
+    def start(self, fn) -> None:
+        thread = threading.Thread(target=fn)
+        thread.start()
+        thread.join()
+
+    def waitForDone(self, _ms: int = 0) -> bool:  # QThreadPool's name
+        return True
+
+
+def test_runs_that_end_at_once_leave_the_controller_ready(
+    qtbot, make_controller, runner, cloud, tmp_path
+):
+    host, port = cloud.server_address[:2]
+    controller, panel = make_controller(f"http://{host}:{port}/files/")
+    runner.work_lane = InlineLane()
+    gone = queue_file(controller, tmp_path, 10_000, "gone.mp4")
+    os.remove(gone.file)
+    with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+        controller.resume_unfinished()  # the file is missing: the run ends at once
+    assert ended.args[0].outcome is UploadOutcome.FAILED
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT)
+    # the window says why in plain words; the id, the path and commands go to the log
+    row = select(panel, gone.id).text()
+    for text in (panel.status.text(), row):
+        assert "The exported file is gone: publish again" in text
+        assert gone.id not in text and str(tmp_path) not in text and "reeleditor" not in text
+    stored = controller.queue.get(gone.id)
+    assert gone.id in stored.last_error  # the command line's words are kept for it
+    with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+        controller.cancel(gone.id)  # a cancel of an entry that never started: at once too
+    assert ended.args[0].outcome is UploadOutcome.CANCELLED
+    assert gone.id not in panel.status.text()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT)
+    entry = queue_file(controller, tmp_path, 50_000)
+    with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+        controller.resume_unfinished()  # the next upload still starts
+    assert ended.args[0].outcome is UploadOutcome.DONE
+    assert ended.args[0].entry_id == entry.id
+
+
+def test_two_quick_publishes_make_one_entry_and_one_upload(
+    qtbot, recorded_session, make_controller, runner, cloud
+):
+    host, port = cloud.server_address[:2]
+    controller, _panel = make_controller(f"http://{host}:{port}/files/", recorded_session.store)
+    outcomes = []
+    controller.ended.connect(lambda result: outcomes.append(result.outcome))
+    errors = []
+    assert controller.publish(recorded_session.draft, errors.append)
+    assert not controller.publish(recorded_session.draft, errors.append)  # one at a time
+    qtbot.waitUntil(lambda: outcomes == [UploadOutcome.DONE], timeout=60000)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT)
+    assert outcomes == [UploadOutcome.DONE] and errors == []
+    assert len(controller.queue.list()) == 1
+    assert len(list(cloud.cloud.uploads.root.glob("*.bin"))) == 1  # one upload on the server
+
+
+def _token_cloud(tmp_path, token):
+    server = _serve(tmp_path / "cloud", token=token)
+    proxy = FaultProxy(server.server_address[1])
+    proxy.rate = 128 * 1024  # two seconds for the first request's 256 KiB
+    return server, proxy
+
+
+def test_a_run_begun_with_the_old_token_does_not_save_a_token_offered_meanwhile(
+    qtbot, make_controller, tmp_path
+):
+    server, proxy = _token_cloud(tmp_path, "old")
+    try:
+        controller, _panel = make_controller(proxy.url())
+        controller.scheduler.uploader.chunk_size = 256 * 1024
+        controller.tokens.set(proxy.url(), "old")
+        queue_file(controller, tmp_path, 512 * 1024)
+        with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+            controller.resume_unfinished()
+            qtbot.waitUntil(lambda: proxy.body_bytes > 0, timeout=WAIT)
+            controller.offer_token(proxy.url(), "new")  # mid-run: the run still sends "old"
+        assert ended.args[0].outcome is UploadOutcome.DONE
+        assert "new token" not in ended.args[0].message
+        assert controller.tokens.get(proxy.url()) == "old"  # "new" was never accepted
+        assert controller.token_offered  # it is tried by the next run
+    finally:
+        assert controller.shutdown()
+        proxy.close()
+        _close(server)
+
+
+def test_a_refused_old_token_does_not_discard_the_token_offered_meanwhile(
+    qtbot, make_controller, tmp_path
+):
+    server, proxy = _token_cloud(tmp_path, "new")
+    try:
+        controller, _panel = make_controller(proxy.url())
+        controller.scheduler.uploader.chunk_size = 256 * 1024
+        controller.tokens.set(proxy.url(), "old")
+        entry = queue_file(controller, tmp_path, 512 * 1024)
+        with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+            controller.resume_unfinished()
+            qtbot.waitUntil(lambda: proxy.body_bytes > 0, timeout=WAIT)
+            controller.offer_token(proxy.url(), "new")  # the run's "old" is refused after
+        assert ended.args[0].outcome is UploadOutcome.FAILED and ended.args[0].auth_failed
+        assert "new token" not in ended.args[0].message
+        assert controller.token_offered  # not discarded by the old token's refusal
+        proxy.rate = None
+        with qtbot.waitSignal(controller.ended, timeout=WAIT) as ended:
+            controller.resume(entry.id)
+        assert ended.args[0].outcome is UploadOutcome.DONE
+        assert "The server accepted the new token; it is saved." in ended.args[0].message
+        assert controller.tokens.get(proxy.url()) == "new"
+    finally:
+        assert controller.shutdown()
+        proxy.close()
+        _close(server)
+
+
+def test_new_settings_restart_the_running_upload_from_the_servers_offset(
+    qtbot, make_controller, cloud, tmp_path
+):
+    proxy = FaultProxy(cloud.server_address[1])
+    proxy.rate = 256 * 1024
+    try:
+        controller, _panel = make_controller(proxy.url())
+        uploader = controller.scheduler.uploader
+        uploader.chunk_size = 64 * 1024
+        runs = []
+        real_run = uploader.run
+
+        def counted(*args, **kwargs):
+            runs.append(uploader.chunk_size)
+            return (yield from real_run(*args, **kwargs))
+
+        uploader.run = counted
+        outcomes = []
+        controller.ended.connect(lambda result: outcomes.append(result.outcome))
+        entry = queue_file(controller, tmp_path, 768 * 1024)
+        with qtbot.waitSignal(controller.progress, timeout=WAIT):
+            controller.resume_unfinished()
+        settings = dataclasses.replace(controller.settings, chunk_size_mib=2)
+        controller.reconfigure(settings)
+        proxy.rate = None
+        qtbot.waitUntil(lambda: outcomes != [], timeout=WAIT)
+        assert outcomes == [UploadOutcome.DONE]  # the restart is not an ending
+        assert runs == [64 * 1024, 2 * 1024 * 1024]  # stopped, and run again with them
+        assert "HEAD forwarded" in proxy.requests  # resumed from the server's offset
+        assert controller.queue.get(entry.id).state == "done"
+    finally:
+        proxy.close()
+
+
+def test_an_offline_endpoint_does_not_hold_back_uploads_to_others(
+    qtbot, make_controller, cloud, tmp_path
+):
+    dead = f"http://127.0.0.1:{_free_port()}/files/"
+    host, port = cloud.server_address[:2]
+    live = f"http://{host}:{port}/files/"
+    controller, _panel = make_controller(
+        dead,
+        policy=RetryPolicy(base=0.02, cap=0.1, offline_give_up_after=0.2),
+        offline_delays=(600.0,),
+    )
+    waiting = queue_file(controller, tmp_path, 10_000, "a.mp4")
+    path = tmp_path / "b.mp4"
+    path.write_bytes(os.urandom(10_000))
+    other = controller.queue.add(path, 10_000, hashlib.sha256(path.read_bytes()).hexdigest(), live)
+    outcomes = {}
+    controller.ended.connect(lambda r: outcomes.setdefault(r.entry_id, r.outcome))
+    controller.resume_unfinished()
+    qtbot.waitUntil(lambda: other.id in outcomes, timeout=WAIT)
+    assert outcomes == {waiting.id: UploadOutcome.OFFLINE, other.id: UploadOutcome.DONE}
+    assert controller.offline_entry == waiting.id and controller.retry_in() > 500

@@ -66,3 +66,20 @@ def test_cancel_closes_the_generator_at_a_yield(qtbot, runner):
     task.cancel()
     qtbot.waitUntil(lambda: cancelled == [True], timeout=5_000)
     assert closed.is_set()
+
+
+def test_on_done_is_called_for_a_task_that_ended_before_start_returned(qtbot, runner):
+    class InlineLane:  # the pool ran the task before `start` returned
+        def start(self, fn) -> None:
+            thread = threading.Thread(target=fn)
+            thread.start()
+            thread.join()
+
+        def waitForDone(self, _ms: int = 0) -> bool:  # QThreadPool's name
+            return True
+
+    runner.work_lane = InlineLane()
+    done = []
+    task = runner.start("quick", lambda: 1, on_done=lambda: done.append(True))
+    assert task.wait(0)
+    qtbot.waitUntil(lambda: done == [True], timeout=5_000)

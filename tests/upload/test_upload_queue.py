@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 
 import pytest
@@ -107,3 +108,27 @@ def test_parse_retry_after_seconds_dates_and_junk():
     assert 28 <= parse_retry_after(date, now=now) <= 31
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_find_or_add_from_two_threads_makes_one_entry(tmp_path):
+    queue = UploadQueue(tmp_path / "uploads")
+    path = tmp_path / "reel.mp4"
+    path.write_bytes(b"x" * 100)
+    barrier = threading.Barrier(8)
+    found = []
+
+    def publish():
+        barrier.wait()
+        found.append(queue.find_or_add(path, 100, "ab" * 32, "http://127.0.0.1:1/files/"))
+
+    threads = [threading.Thread(target=publish) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(queue.list()) == 1
+    assert len({entry.id for entry, _new in found}) == 1
+    assert sorted(new for _entry, new in found) == [False] * 7 + [True]
+    # another content of the same file is another upload
+    other, new = queue.find_or_add(path, 100, "cd" * 32, "http://127.0.0.1:1/files/")
+    assert new and other.id != found[0][0].id

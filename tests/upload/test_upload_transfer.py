@@ -305,3 +305,18 @@ def test_a_pause_from_another_process_ends_a_long_backoff(peer, make_proxy, make
             UploadQueue(queue.folder).update(entry.id, state="paused")
     assert queue.get(entry.id).state == "paused"
     assert time.monotonic() - start < 5
+
+
+def test_retry_lines_name_the_cause_without_urls_or_ids(make_file, queue):
+    entry = add(queue, make_file(1000), f"http://127.0.0.1:{free_port()}/files/")
+    policy = RetryPolicy(base=0.05, cap=0.1, offline_give_up_after=0.4)
+    lines = []
+    work = uploader(queue, policy=policy).run(entry.id)
+    with pytest.raises(EndpointUnreachable):
+        for progress in work:
+            if "retrying in" in progress.message:
+                lines.append(progress.message)
+    assert lines and all(
+        line.startswith("reel.mp4: the server does not answer (connection refused); retrying in")
+        for line in lines
+    )

@@ -127,16 +127,24 @@ def test_head_of_a_finished_upload_reports_the_sha256(cloud, make_file, queue):
 
 def test_a_token_is_reported_accepted_only_after_the_server_took_it(cloud, make_file, queue):
     cloud.start(token="right")
-    accepted = []
+    accepted, refused = [], []
+
+    def uploader(token):
+        return Uploader(
+            queue,
+            token,
+            chunk_size=CHUNK,
+            on_token_accepted=lambda *a: accepted.append(a),
+            on_token_refused=lambda *a: refused.append(a),
+        )
+
     entry = add(queue, make_file(SIZE), cloud.url)
-    wrong = Uploader(queue, "wrong", chunk_size=CHUNK, on_token_accepted=accepted.append)
     with pytest.raises(AuthFailed):
-        run(wrong.run(entry.id))
-    assert accepted == []
+        run(uploader("wrong").run(entry.id))
+    assert accepted == [] and refused == [(cloud.url, "wrong")]
     queue.update(entry.id, state="queued")
-    right = Uploader(queue, "right", chunk_size=CHUNK, on_token_accepted=accepted.append)
-    assert run(right.run(entry.id)).state == "done"
-    assert accepted == [cloud.url]  # once, not per chunk
+    assert run(uploader("right").run(entry.id)).state == "done"
+    assert accepted == [(cloud.url, "right")]  # once, not per chunk, with the token sent
 
 
 def test_the_token_goes_only_to_its_own_endpoint(cloud, make_file, queue):
@@ -150,3 +158,37 @@ def test_the_token_goes_only_to_its_own_endpoint(cloud, make_file, queue):
     entry = add(queue, make_file(1000), cloud.url)
     assert run(Uploader(queue, token_for).run(entry.id)).state == "done"
     assert asked == [cloud.url]
+
+
+def test_a_head_answered_without_auth_is_not_acceptance(cloud, make_file, queue):
+    cloud.start(token="right")
+    proxy = cloud.proxy()
+    entry = add(queue, make_file(SIZE), proxy.url())
+    # an upload begun earlier; the HEAD is answered by a server that asks no token for it,
+    # the PATCH is refused: the token was never accepted
+    queue.update(entry.id, upload_url=proxy.url("/files/begun"), offset=CHUNK)
+    proxy.answer("HEAD", 200, {"Tus-Resumable": "1.0.0", "Upload-Offset": CHUNK})
+    accepted = []
+    wrong = Uploader(
+        queue, "wrong", chunk_size=CHUNK, on_token_accepted=lambda *a: accepted.append(a)
+    )
+    with pytest.raises(AuthFailed):
+        run(wrong.run(entry.id))
+    assert "HEAD 200" in proxy.requests and accepted == []
+
+
+def test_a_second_run_after_a_corrupted_upload_ends_done(cloud, make_file, queue):
+    proxy = cloud.proxy()
+    proxy.answer("OPTIONS", 204, NO_CHECKSUM)  # no per-chunk checksums to catch it
+    proxy.corrupt_next()
+    path = make_file(SIZE)
+    entry = add(queue, path, proxy.url())
+    with pytest.raises(VerificationFailed):
+        run(Uploader(queue, chunk_size=CHUNK, policy=FAST).run(entry.id))
+    failed = queue.get(entry.id)
+    assert failed.state == "failed" and failed.upload_url == "" and failed.offset == 0
+    assert "DELETE forwarded" in proxy.requests  # the damaged copy is gone from the server
+    queue.update(entry.id, state="queued")  # what Resume does
+    done = run(Uploader(queue, chunk_size=CHUNK, policy=FAST).run(entry.id))
+    assert done.state == "done" and done.verified.endswith("sha256 confirmed by server")
+    assert cloud.stored(done.upload_url) == path.read_bytes()

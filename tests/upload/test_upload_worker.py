@@ -163,7 +163,8 @@ def test_cancel_a_running_upload(setup):
     url = queue.get(entry.id).upload_url
     scheduler.cancel(entry.id)
     result = run.end()
-    assert result.outcome is UploadOutcome.CANCELLED and describe(result) == f"Cancelled {entry.id}"
+    # no id in the window's words
+    assert result.outcome is UploadOutcome.CANCELLED and describe(result) == "Cancelled the upload"
     assert queue.list() == [] and not peer.stored(url).exists()
 
 
@@ -193,5 +194,20 @@ def test_an_endpoint_nobody_listens_on_is_offline_and_stays_queued(make_file, tm
     scheduler.submit(entry.id)
     result = Run(scheduler).end()
     assert result.outcome is UploadOutcome.OFFLINE
-    assert "connection refused" in result.message
-    assert queue.get(entry.id).state == "queued"
+    assert result.message == "The server did not answer; the upload stays queued"
+    left = queue.get(entry.id)
+    assert left.state == "queued" and "connection refused" in left.last_error  # for the CLI
+
+
+def test_restart_asks_the_running_one_to_stop_and_run_first_unless_asked_already(tmp_path):
+    scheduler = UploadScheduler(Uploader(UploadQueue(tmp_path / "uploads")))
+    for entry_id in ("0000aaaa", "0000bbbb", "0000cccc"):
+        scheduler.submit(entry_id)
+    entry_id, control = scheduler.take_next()
+    assert scheduler.restart() == entry_id and control.action == "stop"
+    assert scheduler.pending == ["0000aaaa", "0000bbbb", "0000cccc"]
+    scheduler.release(entry_id)
+    entry_id, control = scheduler.take_next()
+    control.request("pause")  # the user's pause is not turned into a restart
+    assert scheduler.restart() is None and control.action == "pause"
+    assert scheduler.pending == ["0000bbbb", "0000cccc"]

@@ -6,7 +6,7 @@ import logging
 import time
 
 from reeleditor.core.errors import SourceError
-from reeleditor.media._cv import cv2, open_camera
+from reeleditor.media._cv import capture_opencv_output, cv2, open_camera
 from reeleditor.media.sources.base import CaptureSource
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ class CameraSource(CaptureSource):
         self._cap = None
 
     def _configure(self):
+        # OpenCV's warnings while the device opens and sends its first frames (a busy
+        # device's timeouts) go to the log with the index
+        with capture_opencv_output(self.index):
+            return self._configure_captured()
+
+    def _configure_captured(self):
         cap = self._opener(self.index)
         if cap is None or not cap.isOpened():
             if cap is not None:

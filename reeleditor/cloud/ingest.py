@@ -27,7 +27,10 @@ import base64
 import email.utils
 import hashlib
 import logging
+import os
+import queue
 import re
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -38,6 +41,8 @@ from aiohttp import web
 
 from reeleditor.cloud.auth import Auth, Denied
 from reeleditor.cloud.contracts import Catalog, JobQueue, Locked, ObjectStore, Upload
+from reeleditor.cloud.objects import FolderStore
+from reeleditor.cloud.writeback import start_writeback
 
 log = logging.getLogger("reeleditor.cloud.ingest")
 
@@ -48,7 +53,8 @@ OCTETS = "application/offset+octet-stream"
 SHA256_HEADER = "Upload-Sha256-Verified"
 MAX_SIZE = 4 << 30
 EXPIRE_SECONDS = 24 * 3600  # an unfinished upload is kept a day, then it is gone (410)
-BATCH = 1 << 20  # bytes handed to the sink per thread hop
+BATCH = 1 << 20  # bytes handed to the writer thread at a time
+DEPTH = 3  # batches queued for the writer thread before the reader waits (backpressure)
 READ_TIMEOUT = 30.0  # seconds one read of a body may wait for bytes
 RUNNING_MAX = 4096  # uploads whose running sha256 a node keeps between PATCHes
 _ID_RE = re.compile(r"^[a-f0-9]{32}$")
@@ -65,13 +71,94 @@ def parse_metadata(header: str) -> dict[str, str]:
     return meta
 
 
-def _write(sink, data: bytes, *digests) -> None:
-    """One batch to the sink and into the running digests (on a worker thread: hashing
-    1 MiB takes milliseconds the event loop should not lose)."""
-    sink.write(data)
-    for digest in digests:
-        if digest is not None:
-            digest.update(data)
+_STOP = object()
+
+
+class _Pipe:
+    """One PATCH body on its way to the sink: the reader coroutine hands batches (lists of
+    blocks) to one writer thread of its own through a queue of at most DEPTH batches, so the
+    socket is read while the previous batch is written and hashed. When the queue is full
+    the reader waits, aiohttp stops reading the socket, and memory stays bounded (DEPTH + 1
+    batches and aiohttp's read buffer). The thread is the PATCH's own, not the shared
+    executor's: a stalled body must not hold a thread other requests wait for."""
+
+    def __init__(self, store: ObjectStore, upload: Upload, offset: int, *digests) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(DEPTH)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._done = self._loop.create_future()
+        self._sink = None
+        self._open = (store, upload.key, upload.storage_state, offset)
+        self._digests = [d for d in digests if d is not None]
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    # on the writer thread
+    def _run(self) -> None:
+        store, key, state, offset = self._open
+        fd = -1
+        try:
+            self._sink = store.open_sink(key, state, offset)
+            if isinstance(store, FolderStore):  # its own fd on the file, for writeback only
+                fd = os.open(store.path(key), os.O_RDONLY)
+            while (item := self._queue.get()) is not _STOP:
+                data = item[0] if len(item) == 1 else b"".join(item)
+                del item
+                self._sink.write(data)
+                if fd >= 0:  # to disk now, so the commit's fsync does not wait for all of it
+                    start_writeback(fd, offset, len(data))
+                offset += len(data)
+                for digest in self._digests:
+                    digest.update(data)
+                del data
+                self._call(self._slots.release)
+        except BaseException as exc:
+            error = exc
+        else:
+            error = None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        self._call(self._settle, error)
+
+    def _call(self, fn, *args) -> None:
+        try:
+            self._loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop is closed: the server is going down
+            pass
+
+    # on the event loop
+    def _settle(self, exc: BaseException | None) -> None:
+        if not self._done.done():
+            if exc is None:
+                self._done.set_result(self._sink)
+            else:
+                self._done.set_exception(exc)
+        self._slots.release()  # a reader waiting for room sees the end
+
+    async def put(self, blocks: list[bytes]) -> None:
+        if not self._done.done():
+            await self._slots.acquire()
+        if self._done.done():
+            self._done.result()  # the writer failed: its error
+            raise RuntimeError("the writer has ended")
+        self._queue.put(blocks)
+
+    async def close(self):
+        """Every batch is written (not yet committed): the sink."""
+        self._queue.put(_STOP)
+        return await asyncio.shield(self._done)
+
+    async def abort(self) -> None:
+        """Stop the writer and discard what it wrote (nothing counts until a commit)."""
+        self._queue.put(_STOP)
+        try:
+            await self._done
+        except BaseException:
+            pass
+        if self._sink is not None:
+            sink, self._sink = self._sink, None
+            await asyncio.to_thread(sink.discard)
 
 
 class TusError(Exception):
@@ -244,8 +331,10 @@ class Ingest:
                 offset = int(request.headers["Upload-Offset"])
             except (KeyError, ValueError):
                 raise TusError(400, "Upload-Offset (a whole number) is required") from None
-            async with self._locked(upload.id):
-                upload = await self._learn_length(request, await self._fresh(upload))
+            async with self._locked(upload.id, lambda: self.catalog.get_upload(upload.id)) as fresh:
+                if fresh is None:
+                    raise TusError(404, "no such upload")
+                upload = await self._learn_length(request, fresh)
                 upload = await self._receive(request, upload, offset)
         except TusError as exc:
             return self.reply(exc.status, text=str(exc))
@@ -274,15 +363,27 @@ class Ingest:
         return fresh
 
     @asynccontextmanager
-    async def _locked(self, upload_id: str):
-        """catalog.upload_lock, entered and left on worker threads (it may block on I/O)."""
+    async def _locked(self, upload_id: str, then=None):
+        """catalog.upload_lock, entered and left on worker threads (it may block on I/O);
+        `then()`, if given, runs under the lock in the same thread hop and is yielded."""
         lock = self.catalog.upload_lock(upload_id)
+
+        def enter():
+            lock.__enter__()
+            if then is None:
+                return None
+            try:
+                return then()
+            except BaseException:
+                lock.__exit__(None, None, None)
+                raise
+
         try:
-            await asyncio.to_thread(lock.__enter__)
+            got = await asyncio.to_thread(enter)
         except Locked:
             raise TusError(423, "another request is writing this upload") from None
         try:
-            yield
+            yield got
         finally:
             await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
 
@@ -328,43 +429,48 @@ class Ingest:
         whole = carried[1] if carried and carried[0] == offset else None
         if whole is None and offset == 0:
             whole = hashlib.sha256()
-        sink = await asyncio.to_thread(
-            self.store.open_sink, upload.key, upload.storage_state, offset
-        )
-        received, complete, batch = 0, False, bytearray()
-
-        async def flush() -> None:
-            if batch:
-                data = bytes(batch)
-                batch.clear()
-                await asyncio.to_thread(_write, sink, data, digest, whole)
-
+        pipe = _Pipe(self.store, upload, offset, digest, whole)
+        received, complete = 0, False
+        blocks: list[bytes] = []
+        size = 0
+        content, clock = request.content, asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    block = await asyncio.wait_for(request.content.readany(), self.read_timeout)
-                except asyncio.TimeoutError:
-                    log.info("upload %s: the body stalled for %.0f s", upload.id, self.read_timeout)
-                    break
-                except Exception as exc:  # the client went away (ContentLengthError, reset)
-                    log.info("upload %s: the body broke off (%s)", upload.id, type(exc).__name__)
-                    break
-                if not block:
-                    complete = declared is None or received == declared
-                    break
-                received += len(block)
-                if received > room:
-                    raise TusError(413, "the body runs past Upload-Length")
-                batch += block
-                if len(batch) >= BATCH:
-                    await flush()
-            await flush()
+            try:
+                # one timer for the whole body, pushed on at each read (wait_for would make
+                # a task per read: thousands per GiB); never running while the writer is awaited
+                async with asyncio.timeout(None) as timer:
+                    while True:
+                        timer.reschedule(clock.time() + self.read_timeout)
+                        try:
+                            block = await content.readany()
+                        except Exception as exc:  # the client went away (ContentLengthError, reset)
+                            log.info(
+                                "upload %s: the body broke off (%s)", upload.id, type(exc).__name__
+                            )
+                            break
+                        if not block:
+                            complete = declared is None or received == declared
+                            break
+                        received += len(block)
+                        if received > room:
+                            raise TusError(413, "the body runs past Upload-Length")
+                        blocks.append(block)
+                        size += len(block)
+                        if size >= BATCH:
+                            timer.reschedule(None)
+                            await pipe.put(blocks)
+                            blocks, size = [], 0
+            except TimeoutError:
+                log.info("upload %s: the body stalled for %.0f s", upload.id, self.read_timeout)
+            if blocks:
+                await pipe.put(blocks)
+            sink = await pipe.close()
             if digest is not None and (
                 not complete or base64.b64encode(digest.digest()).decode() != expected
             ):
                 raise TusError(460, "checksum mismatch: send the chunk again")
         except BaseException:
-            await asyncio.shield(asyncio.to_thread(sink.discard))
+            await asyncio.shield(pipe.abort())
             raise
         # what arrived is kept, even from a broken-off body: the client resumes from it
         upload = await asyncio.shield(self._commit(upload, sink))
@@ -383,8 +489,12 @@ class Ingest:
         return upload
 
     async def _commit(self, upload: Upload, sink) -> Upload:
-        offset, state = await asyncio.to_thread(sink.commit)
-        await asyncio.to_thread(self.catalog.record_offset, upload.id, offset, state)
+        def commit() -> tuple[int, dict]:  # one thread hop: the bytes on disk, then the row
+            offset, state = sink.commit()
+            self.catalog.record_offset(upload.id, offset, state)
+            return offset, state
+
+        offset, state = await asyncio.to_thread(commit)
         return replace(upload, offset=offset, storage_state=state)
 
     async def _finish(self, upload: Upload, known: str = "") -> Upload:

@@ -316,7 +316,7 @@ def test_two_quick_publishes_make_one_entry_and_one_upload(
     qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT)
     assert outcomes == [UploadOutcome.DONE] and errors == []
     assert len(controller.queue.list()) == 1
-    assert len(list(cloud.cloud.uploads.root.glob("*.bin"))) == 1  # one upload on the server
+    assert len(cloud.cloud.catalog.list_reels()) == 1  # one upload (one reel) on the server
 
 
 def _token_cloud(tmp_path, token):

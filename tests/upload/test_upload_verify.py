@@ -191,4 +191,4 @@ def test_a_second_run_after_a_corrupted_upload_ends_done(cloud, make_file, queue
     queue.update(entry.id, state="queued")  # what Resume does
     done = run(Uploader(queue, chunk_size=CHUNK, policy=FAST).run(entry.id))
     assert done.state == "done" and done.verified.endswith("sha256 confirmed by server")
-    assert cloud.stored(done.upload_url) == path.read_bytes()
+    assert cloud.stored_sha256(done.upload_url) == sha256_file(path)

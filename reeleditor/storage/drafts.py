@@ -254,10 +254,17 @@ class DraftStore:
             **fields,
         )
         Draft.from_dict(draft.to_dict())  # refuse what the loader would refuse, up front
+        self._create_folder(draft, lambda staging: None)
+        return draft
+
+    def _create_folder(self, draft: Draft, fill) -> None:
+        """Build a draft's folder aside (`fill(staging)` adds media), then rename it into
+        place whole: a scan, or a crash, never sees half a draft."""
         staging = self.root / f".new-{draft.id}"
         try:
             (staging / MEDIA_DIR).mkdir(parents=True)
             (staging / HISTORY_DIR).mkdir()
+            fill(staging)
             data = encode_draft(draft)
             tmp = write_temp(staging / DRAFT_FILE, data)
             write_history_copy(staging / HISTORY_DIR / "v000001.json", data)
@@ -267,7 +274,6 @@ class DraftStore:
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise storage_error(self.root / draft.id, exc) from exc
-        return draft
 
     def save(self, draft: Draft) -> None:
         """Write `draft` atomically; the version is also kept in history (last 20)."""
@@ -383,11 +389,9 @@ class DraftStore:
         copy = source.with_changes(
             id=new_id(), title=f"{source.title} (copy)", created=now, updated=now
         )
-        staging = self.root / f".new-{copy.id}"
         src_media = self.media_dir(draft_id)
-        try:
-            (staging / MEDIA_DIR).mkdir(parents=True)
-            (staging / HISTORY_DIR).mkdir()
+
+        def fill(staging: Path) -> None:
             for path in src_media.rglob("*"):
                 if path.is_file():
                     dest = staging / MEDIA_DIR / path.relative_to(src_media)
@@ -396,13 +400,6 @@ class DraftStore:
             thumb = self.thumb_path(draft_id)
             if thumb.is_file():
                 shutil.copy2(thumb, staging / thumb.name)
-            data = encode_draft(copy)
-            tmp = write_temp(staging / DRAFT_FILE, data)
-            write_history_copy(staging / HISTORY_DIR / "v000001.json", data)
-            os.replace(tmp, staging / DRAFT_FILE)
-            os.replace(staging, self.folder(copy.id))
-            fsync_dir(self.root)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise storage_error(self.root / copy.id, exc) from exc
+
+        self._create_folder(copy, fill)
         return copy

@@ -21,3 +21,12 @@ def make_draft(n_segments: int = 2, draft_id: str = "d0000000001", **changes) ->
         original_volume=0.5,
     )
     return draft.with_changes(**changes)
+
+
+def drain(gen):
+    """Run a Progress generator to the end, as a headless caller would; its return value."""
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value

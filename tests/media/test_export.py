@@ -12,18 +12,11 @@ from reeleditor.media.music import decode_audio, library
 from reeleditor.media.render import export_draft
 from reeleditor.media.sources.testpattern import TestPatternSource
 from reeleditor.media.take import record_take
+from tests.factories import drain
 from tests.media.helpers import decode_audio as decode_file_audio
 from tests.media.helpers import decode_video
 
 W, H, FPS = 180, 320, 30
-
-
-def _run(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def recorded(store):
     source = TestPatternSource(W, H, FPS).open()
     try:
         for seconds in (1.0, 0.6):
-            _run(record_take(store, draft.id, source, source.audio, seconds))
+            drain(record_take(store, draft.id, source, source.audio, seconds))
     finally:
         source.close()
     return store.load(draft.id)
@@ -49,7 +42,7 @@ def test_export_is_a_clean_mp4_of_the_timeline(store, recorded, tmp_path):
         segments=(first, Segment(second.media, second.duration, second.id, trim_in=0.2)),
     )
     out = tmp_path / "reel.mp4"
-    result = _run(export_draft(store, draft, out))
+    result = drain(export_draft(store, draft, out))
     assert result.frames == 30 + 12 and result.duration == pytest.approx(1.4)
     frames = decode_video(out)
     assert len(frames) == 42 and frames[0].shape == (H, W, 3)
@@ -74,7 +67,7 @@ def test_look_is_baked_and_music_is_mixed_at_its_level(store, recorded, tmp_path
         original_volume=0.0,
     )
     out = tmp_path / "noir.mp4"
-    _run(export_draft(store, draft, out))
+    drain(export_draft(store, draft, out))
     frame = decode_video(out)[15].astype(int)
     assert np.abs(frame[..., 2] - frame[..., 0]).mean() < 6  # black and white
     samples, rate = decode_file_audio(out)
@@ -83,7 +76,7 @@ def test_look_is_baked_and_music_is_mixed_at_its_level(store, recorded, tmp_path
     assert abs(level_db) < 1.5, level_db
     # and without music, with the original muted: silence
     quiet = tmp_path / "quiet.mp4"
-    _run(export_draft(store, draft.with_changes(music=None), quiet))
+    drain(export_draft(store, draft.with_changes(music=None), quiet))
     assert _rms(decode_file_audio(quiet)[0]) < 1e-3
 
 
@@ -105,7 +98,7 @@ def test_song_shorter_than_the_reel_loops(store, recorded, tmp_path):
     short = _write_wav(tmp_path / "short.wav", seconds=0.5)
     draft = recorded.with_changes(music=MusicCue(str(short)), original_volume=0.0)
     out = tmp_path / "loop.mp4"
-    _run(export_draft(store, draft, out))
+    drain(export_draft(store, draft, out))
     samples, rate = decode_file_audio(out)
     assert samples.shape[1] / rate > 1.5
     tail = samples[:, int(1.2 * rate) : int(1.5 * rate)]  # past the 0.5 s song's end
@@ -127,7 +120,7 @@ def test_missing_segment_is_named_and_nothing_written(store, recorded, tmp_path)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(MediaError, match=r"segment 2 \(media/seg-.*\.mp4\) is missing"):
-        _run(export_draft(store, recorded, out_dir / "x.mp4"))
+        drain(export_draft(store, recorded, out_dir / "x.mp4"))
     assert not list(out_dir.iterdir())
 
 
@@ -136,7 +129,7 @@ def test_corrupt_segment_is_named_and_nothing_written(store, recorded, tmp_path)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(MediaError, match=r"segment 1 \(media/seg-.*\) cannot be read"):
-        _run(export_draft(store, recorded, out_dir / "x.mp4"))
+        drain(export_draft(store, recorded, out_dir / "x.mp4"))
     assert not list(out_dir.iterdir())
 
 
@@ -144,9 +137,9 @@ def test_output_that_cannot_be_written(store, recorded, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError, match=str(blocker)):
-        _run(export_draft(store, recorded, blocker / "out.mp4"))
+        drain(export_draft(store, recorded, blocker / "out.mp4"))
     with pytest.raises(StorageError):
-        _run(export_draft(store, recorded, tmp_path / "no" / "such" / "dir" / "out.mp4"))
+        drain(export_draft(store, recorded, tmp_path / "no" / "such" / "dir" / "out.mp4"))
 
 
 def test_music_that_is_not_audio_or_truncated(tmp_path):
@@ -190,6 +183,6 @@ def test_exported_file_is_checked_before_it_replaces_anything(
 
     monkeypatch.setattr(render, "verify_export", broken)
     with pytest.raises(MediaError, match="exported file is wrong"):
-        _run(export_draft(store, recorded, out))
+        drain(export_draft(store, recorded, out))
     assert out.read_bytes() == b"the previous export"
     assert not list(Path(tmp_path).glob(".*partial"))

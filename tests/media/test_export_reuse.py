@@ -18,17 +18,10 @@ from reeleditor.media.render import (
 )
 from reeleditor.media.sources.testpattern import TestPatternSource
 from reeleditor.media.take import record_take
+from tests.factories import drain
 from tests.media.helpers import count_frames
 
 W, H, FPS = 180, 320, 30
-
-
-def _run(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def recorded(store):
     draft = store.create("reuse me", width=W, height=H)
     source = TestPatternSource(W, H, FPS).open()
     try:
-        _run(record_take(store, draft.id, source, source.audio, 0.5))
+        drain(record_take(store, draft.id, source, source.audio, 0.5))
     finally:
         source.close()
     store.release(draft.id)
@@ -64,7 +57,7 @@ def _identity(path):
 
 
 def test_an_unchanged_recipe_returns_the_same_file_without_encoding(store, recorded, exports):
-    first = _run(ensure_export(store, recorded, "small"))
+    first = drain(ensure_export(store, recorded, "small"))
     assert exports == [first] and count_frames(first) == 15
     meta = json.loads(first.with_suffix(".json").read_text())
     assert meta["fingerprint"] == recipe_fingerprint(store, recorded, "small")
@@ -72,31 +65,31 @@ def test_an_unchanged_recipe_returns_the_same_file_without_encoding(store, recor
     started = time.monotonic()
     # a rename or a save changes nothing a viewer sees: still the same file
     renamed = recorded.with_changes(title="a new title", updated=recorded.updated + 60)
-    again = _run(ensure_export(store, renamed, "small"))
+    again = drain(ensure_export(store, renamed, "small"))
     assert time.monotonic() - started < 1.0
     assert again == first and _identity(again) == before and len(exports) == 1
 
 
 def test_a_changed_look_or_preset_makes_a_new_export(store, recorded, exports):
-    first = _run(ensure_export(store, recorded, "small"))
+    first = drain(ensure_export(store, recorded, "small"))
     old = json.loads(first.with_suffix(".json").read_text())["fingerprint"]
     graded = recorded.with_changes(look=Look("noir", 100.0))
-    second = _run(ensure_export(store, graded, "small"))
+    second = drain(ensure_export(store, graded, "small"))
     assert len(exports) == 2 and second == first
     new = json.loads(second.with_suffix(".json").read_text())["fingerprint"]
     assert new != old and new == recipe_fingerprint(store, graded, "small")
-    _run(ensure_export(store, graded, "standard"))
+    drain(ensure_export(store, graded, "standard"))
     assert len(exports) == 3
-    _run(ensure_export(store, graded, "standard"))
+    drain(ensure_export(store, graded, "standard"))
     assert len(exports) == 3
 
 
 def test_a_sidecar_that_does_not_match_its_file_is_not_trusted(store, recorded, exports):
-    out = _run(ensure_export(store, recorded, "small"))
+    out = drain(ensure_export(store, recorded, "small"))
     out.write_bytes(out.read_bytes()[:1000])  # truncated behind our back
     stale = out.parent / f".{out.name}.999.deadbeef.partial"  # of an export that was killed
     stale.write_bytes(b"half")
-    again = _run(ensure_export(store, recorded, "small"))
+    again = drain(ensure_export(store, recorded, "small"))
     assert len(exports) == 2 and count_frames(again) == 15
     assert not list(out.parent.glob(".*.partial"))
 
@@ -113,7 +106,7 @@ def test_two_concurrent_ensure_exports_encode_once(store, recorded, exports):
 
     def publish():
         try:
-            results.append(_run(ensure_export(store, recorded, "small")))
+            results.append(drain(ensure_export(store, recorded, "small")))
         except Exception as exc:  # reported by the assert below
             errors.append(exc)
 
@@ -137,7 +130,7 @@ def test_a_waiting_export_can_be_cancelled_and_frees_the_lock(store, recorded, e
     second.close()
     first.close()  # cancelled: nothing written, the lock free again
     assert exports == [store.folder(recorded.id) / "export" / "reel.mp4"]
-    out = _run(ensure_export(store, recorded, "small"))
+    out = drain(ensure_export(store, recorded, "small"))
     assert count_frames(out) == 15 and len(exports) == 2
 
 
@@ -150,7 +143,7 @@ def test_two_exports_to_one_path_never_share_a_partial_file(store, recorded, tmp
 
     def export():
         try:
-            results.append(_run(export_draft(store, recorded, out, "small")))
+            results.append(drain(export_draft(store, recorded, out, "small")))
         except Exception as exc:  # reported by the assert below
             errors.append(exc)
 
@@ -178,7 +171,7 @@ def test_an_export_in_another_process_is_waited_for(store, recorded, exports):
         assert exports == []
     finally:
         other.release()
-    assert count_frames(_run(gen)) == 15 and len(exports) == 1
+    assert count_frames(drain(gen)) == 15 and len(exports) == 1
 
 
 def test_a_waiting_export_cancels_at_once(store, recorded, exports, monkeypatch):
@@ -212,11 +205,11 @@ def test_a_waiting_export_cancels_at_once(store, recorded, exports, monkeypatch)
 
 
 def test_the_lock_table_does_not_grow_per_draft(store, recorded, exports):
-    _run(ensure_export(store, recorded, "small"))
+    drain(ensure_export(store, recorded, "small"))
     other = store.create("another", width=W, height=H)
     store.release(other.id)
     with pytest.raises(ReelEditorError):  # an empty draft fails: its entry goes too
-        _run(ensure_export(store, store.load(other.id), "small"))
+        drain(ensure_export(store, store.load(other.id), "small"))
     assert render._export_locks == {}
 
 
@@ -234,7 +227,7 @@ def test_a_cancelled_wait_resumed_anyway_says_cancelled(store, recorded, exports
         assert next(gen).stage == "wait"
         cancel.set()
         with pytest.raises(Cancelled):
-            _run(gen)  # a driver that does not close it at the yield is told, never left waiting
+            drain(gen)  # a driver that does not close it at the yield is told, never left waiting
     finally:
         other.release()
     assert exports == [] and render._export_locks == {}

@@ -17,6 +17,7 @@ from reeleditor.media.recorder import SegmentRecorder
 from reeleditor.media.sources.testpattern import TestPatternSource, has_flash
 from reeleditor.media.take import record_take, recover_takes
 from tests.conftest import run_cli
+from tests.factories import drain
 from tests.media.helpers import count_frames, decode_audio, decode_video
 
 W, H, FPS = 180, 320, 30
@@ -253,14 +254,6 @@ def test_a_source_closed_during_a_take_ends_it_with_a_clear_error(tmp_path):
     assert source.open().is_open is False  # a closed source stays closed
 
 
-def _drain(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
-
-
 def test_an_uncommitted_take_leaves_the_draft_to_its_writer_and_journals_until_settled(store):
     """commit=False (the app): draft.json is untouched, the journal stays locked (nobody
     may recover it while its writer lives) until `settle`; `stop` ends the take early."""
@@ -277,7 +270,7 @@ def test_an_uncommitted_take_leaves_the_draft_to_its_writer_and_journals_until_s
             if progress.done >= 0.3:
                 stop.set()
                 break
-        take = _drain(gen)
+        take = drain(gen)
     finally:
         source.close()
     assert take.segment is not None and 0.2 < take.segment.duration < 3

@@ -8,6 +8,7 @@ from reeleditor.core import edits
 from reeleditor.core.draft import Look
 from reeleditor.core.progress import Progress
 from reeleditor.ui.session import DraftSession, SaveState
+from tests.factories import drain
 
 
 @pytest.fixture
@@ -147,14 +148,6 @@ def test_a_take_undone_before_its_save_settles_its_journal_at_once(qtbot, sessio
     assert saved == [True] and store.load(session.draft.id).segments == ()
 
 
-def _drain(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
-
-
 def test_the_session_is_the_only_writer_while_a_take_records(qtbot, store, runner):
     """A real take into the open draft: edits made while it records are autosaved, the
     take writes nothing into draft.json, its segment arrives as one edit and its journal
@@ -173,7 +166,7 @@ def test_the_session_is_the_only_writer_while_a_take_records(qtbot, store, runne
         next(gen)
         session.apply(lambda d, now: edits.set_look(d, Look("warm"), now))
         qtbot.waitUntil(lambda: not session.dirty, timeout=3000)  # autosave did not wait
-        take = _drain(gen)
+        take = drain(gen)
     finally:
         source.close()
     journal = take.journal.path

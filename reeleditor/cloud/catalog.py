@@ -117,6 +117,7 @@ def _job(row) -> Job:
 class SqlCatalog:
     """The Catalog protocol on a DB-API connection; subclasses say how to get one."""
 
+    _for_update = ""  # PostgreSQL: " FOR UPDATE" (SQLite transactions lock the file)
     _skip_locked = ""  # PostgreSQL: claimers racing for "any job" pass over each other's
 
     def _tx(self) -> contextlib.AbstractContextManager:
@@ -284,7 +285,15 @@ class SqlCatalog:
             ).fetchone()
         return _reel(row) if row else None
 
-    def list_reels(self, owner: str | None = None, state: ReelState | None = None) -> list[Reel]:
+    def list_reels(
+        self,
+        owner: str | None = None,
+        state: ReelState | None = None,
+        *,
+        playable: bool = False,
+        limit: int | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[Reel]:
         where, params = [], []
         if owner is not None:
             where.append("owner = ?")
@@ -292,11 +301,20 @@ class SqlCatalog:
         if state is not None:
             where.append("state = ?")
             params.append(ReelState(state).value)
+        if playable:  # ready, or processing with its preview published
+            where.append("(state = ? OR (state = ? AND prefix != ''))")
+            params += [ReelState.READY.value, ReelState.PROCESSING.value]
+        if before is not None:  # the page after (created, id), in (created DESC, id) order
+            where.append("(created < ? OR (created = ? AND id > ?))")
+            params += [before[0], before[0], before[1]]
         sql = f"SELECT {_REEL_COLS} FROM reels"
         if where:
             sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         with self._tx() as cur:
-            rows = self._run(cur, sql + " ORDER BY created DESC, id", tuple(params)).fetchall()
+            rows = self._run(cur, sql, tuple(params)).fetchall()
         return [_reel(r) for r in rows]
 
     def delete_reel(self, reel_id: str) -> None:
@@ -406,6 +424,29 @@ class SqlCatalog:
                 (ReelState.READY.value, prefix, json.dumps(meta), time.time(), reel_id),
             )
         return True
+
+    def publish_preview(self, job_id: str, worker: str, prefix: str, meta: dict) -> bool:
+        """The playable first stage: prefix and meta set, the reel still processing."""
+        with self._tx() as cur:
+            reel_id = self._running_job_reel(cur, job_id, worker)
+            if reel_id is None:
+                return False
+            self._run(
+                cur,
+                "UPDATE reels SET prefix = ?, meta = ?, updated = ? WHERE id = ? AND state = ?",
+                (prefix, json.dumps(meta), time.time(), reel_id, ReelState.PROCESSING.value),
+            )
+        return True
+
+    def _running_job_reel(self, cur, job_id: str, worker: str) -> str | None:
+        """The reel of our running job, its row locked; None when the job is not ours."""
+        row = self._run(
+            cur,
+            "SELECT reel_id FROM jobs WHERE id = ? AND worker = ? AND state = 'running'"
+            + self._for_update,
+            (job_id, worker),
+        ).fetchone()
+        return row[0] if row else None
 
     def retry_later(self, job_id: str, worker: str, error: str, not_before: float) -> None:
         with self._tx() as cur:

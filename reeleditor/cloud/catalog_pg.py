@@ -30,6 +30,7 @@ def lock_key(upload_id: str) -> int:
 
 class PostgresCatalog(SqlCatalog):
     _skip_locked = " FOR UPDATE SKIP LOCKED"
+    _for_update = " FOR UPDATE"
 
     def __init__(self, url: str, pool_size: int = 8) -> None:
         import psycopg

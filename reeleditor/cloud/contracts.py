@@ -131,8 +131,17 @@ class Catalog(Protocol):
     # reels
     def get_reel(self, reel_id: str) -> Reel | None: ...
 
-    def list_reels(self, owner: str | None = None, state: ReelState | None = None) -> list[Reel]:
-        """Newest first; owner None means all (the public feed lists ready ones)."""
+    def list_reels(
+        self,
+        owner: str | None = None,
+        state: ReelState | None = None,
+        *,
+        playable: bool = False,
+        limit: int | None = None,
+        before: tuple[float, str] | None = None,
+    ) -> list[Reel]:
+        """Newest first (created DESC, id); owner None means all. `playable`: ready, or
+        processing with a preview published; `before` (created, id): the page after it."""
 
     def delete_reel(self, reel_id: str) -> None: ...
 
@@ -152,6 +161,10 @@ class Catalog(Protocol):
     def publish(self, job_id: str, worker: str, prefix: str, meta: dict) -> bool:
         """Job done and reel ready with `prefix`, in one transaction; False if the job was
         taken from us meanwhile (another worker publishes, not us)."""
+
+    def publish_preview(self, job_id: str, worker: str, prefix: str, meta: dict) -> bool:
+        """The first playable stage under `prefix`; the reel stays processing and the job
+        running. False if the job is no longer ours."""
 
     def retry_later(self, job_id: str, worker: str, error: str, not_before: float) -> None: ...
 

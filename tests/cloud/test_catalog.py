@@ -290,3 +290,38 @@ def test_release_jobs_lapses_only_that_workers_leases(catalog):
     catalog.claim_job(other.id, "embedded-2/5678", 3600)
     assert catalog.release_jobs("embedded") == 1
     assert [j.id for j in catalog.due_jobs(time.time())] == [mine.id]
+
+
+def test_pages_follow_a_cursor_without_gaps_or_repeats(catalog):
+    same_time = [make_upload(catalog, created=500) for _ in range(3)]  # ties break by id
+    older = [make_upload(catalog, created=100 + n) for n in range(4)]
+    expected = [r.id for r in catalog.list_reels()]
+    assert set(expected) == {u.id for u in same_time + older}
+    seen, before = [], None
+    while page := catalog.list_reels(limit=2, before=before):
+        assert len(page) <= 2
+        seen += [r.id for r in page]
+        before = (page[-1].created, page[-1].id)
+    assert seen == expected
+
+
+def test_a_preview_makes_a_processing_reel_playable_until_it_is_ready(catalog):
+    up, job = queued_job(catalog)
+    other, _ = queued_job(catalog)
+    assert catalog.list_reels(playable=True) == []
+    catalog.claim_job(job.id, "w1", 10)
+    catalog.set_reel_processing(up.id)
+    assert not catalog.publish_preview(job.id, "w2", "media/x/p/", {"stage": "preview"})
+    assert catalog.publish_preview(job.id, "w1", "media/x/p/", {"stage": "preview"})
+    reel = catalog.get_reel(up.id)
+    assert (reel.state, reel.prefix, reel.meta) == (
+        ReelState.PROCESSING,
+        "media/x/p/",
+        {"stage": "preview"},
+    )
+    assert catalog.get_job(job.id).state is JobState.RUNNING  # the rest is still to do
+    assert [r.id for r in catalog.list_reels(playable=True)] == [up.id]
+    assert catalog.publish(job.id, "w1", "media/x/c/", {"stage": "complete"})
+    assert catalog.get_reel(up.id).state is ReelState.READY
+    assert [r.id for r in catalog.list_reels(playable=True)] == [up.id]
+    assert other not in catalog.list_reels(playable=True)

@@ -66,8 +66,11 @@ def _json(data, status: int = 200, **headers) -> web.Response:
 
 
 class Api:
-    def __init__(self, catalog: Catalog, store: ObjectStore, auth: Auth) -> None:
+    def __init__(
+        self, catalog: Catalog, store: ObjectStore, auth: Auth, edges: tuple[str, ...] = ()
+    ) -> None:
         self.catalog, self.store, self.auth = catalog, store, auth
+        self.edges = tuple(edges)  # edge caches to purge after a delete
 
     def routes(self) -> list[web.RouteDef]:
         return [

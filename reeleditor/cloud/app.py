@@ -47,6 +47,7 @@ class Options:
     expire_seconds: float = EXPIRE_SECONDS
     read_timeout: float = READ_TIMEOUT
     sweep_every: float = SWEEP_EVERY
+    edges: tuple[str, ...] = ()  # edge caches to purge after a delete (cloud/purge.py)
 
 
 @dataclass
@@ -121,7 +122,9 @@ def assemble(catalog: Catalog, store: ObjectStore, queue: JobQueue, options: Opt
         expire_seconds=options.expire_seconds,
         read_timeout=options.read_timeout,
     )
-    return Cloud(catalog, store, queue, auth, ingest, Api(catalog, store, auth))
+    return Cloud(
+        catalog, store, queue, auth, ingest, Api(catalog, store, auth, edges=options.edges)
+    )
 
 
 async def _sweep_uploads(cloud: Cloud, every: float) -> None:

@@ -27,7 +27,11 @@ def cmd_serve(ctx, args) -> int:
         token = os.environ.get(args.token_env)
         if not token:
             raise ReelEditorError(f"--token-env {args.token_env}: that variable is empty or unset")
-    options = Options(token=token, workers=args.workers)
+    edges = args.edge or os.environ.get("REELEDITOR_EDGE", "").split()
+    for edge in edges:
+        if not edge.startswith(("http://", "https://")):
+            raise ReelEditorError(f"--edge {edge}: an http:// or https:// URL is needed")
+    options = Options(token=token, workers=args.workers, edges=tuple(edges))
     if args.job_lease:  # tests: a killed server's job is taken up again within seconds
         options.job_lease = args.job_lease
         options.sweep_jobs_every = min(options.sweep_jobs_every, args.job_lease)
@@ -111,6 +115,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", metavar="URL", help="local or redis://HOST:PORT/N")
     p.add_argument(
         "--workers", type=int, default=1, help="in-process job runners (local queue; default 1)"
+    )
+    p.add_argument(
+        "--edge",
+        action="append",
+        metavar="URL",
+        help="an edge cache to purge after a delete (repeatable; env REELEDITOR_EDGE, "
+        "space-separated)",
     )
     p.add_argument("--job-lease", type=float, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)

@@ -180,6 +180,7 @@ def cmd_upload(ctx, args) -> int:
             title=title or path.stem,
             draft_id=draft_id,
             filetype=FILETYPES.get(path.suffix.lower(), "application/octet-stream"),
+            cover=args.cover,
         )
     else:
         ctx.warn(f"continuing upload {entry.id} of {path}")
@@ -294,6 +295,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="tus endpoint (default: $REELEDITOR_ENDPOINT, else the settings)",
     )
     p.add_argument("--title", help="title sent with the upload (default: the draft's)")
+    p.add_argument(
+        "--cover", type=float, metavar="S", help="poster at S seconds (default: a sharp frame)"
+    )
     _transfer_args(p)
     p.set_defaults(func=cmd_upload)
 

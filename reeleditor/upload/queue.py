@@ -49,6 +49,7 @@ class UploadEntry:
     cancel_requested: bool = False
     verified: str = ""  # what was checked on the server when the upload finished, in words
     reason: str = ""  # why it failed, in the window's words (last_error has ids and hints)
+    cover: float | None = None  # seconds into the reel for the poster; None: the server picks
 
     @property
     def name(self) -> str:
@@ -206,9 +207,10 @@ class UploadQueue:
         title: str = "",
         draft_id: str = "",
         filetype: str = "video/mp4",
+        cover: float | None = None,
     ) -> UploadEntry:
         with self._mutex():
-            return self._add(file, size, sha256, endpoint, title, draft_id, filetype)
+            return self._add(file, size, sha256, endpoint, title, draft_id, filetype, cover)
 
     def _add(
         self,
@@ -219,6 +221,7 @@ class UploadQueue:
         title: str = "",
         draft_id: str = "",
         filetype: str = "video/mp4",
+        cover: float | None = None,
     ) -> UploadEntry:
         """Write a new entry; the caller holds the mutex."""
         now = time.time()
@@ -237,6 +240,7 @@ class UploadQueue:
             title=title,
             draft_id=draft_id,
             filetype=filetype,
+            cover=cover,
         )
         self._write(entry)
         return entry

@@ -489,13 +489,16 @@ class Uploader:
 
     @staticmethod
     def _metadata(entry: UploadEntry) -> dict[str, str]:
-        return {
+        meta = {
             "filename": entry.name,
             "filetype": entry.filetype,
             "title": entry.title,
             "draft_id": entry.draft_id,
             "sha256": entry.sha256,
         }
+        if entry.cover is not None:
+            meta["cover"] = f"{entry.cover:.3f}"  # the poster's time; the server checks it
+        return meta
 
     def _fail(self, entry_id: str, state: str, exc: Exception) -> None:
         try:

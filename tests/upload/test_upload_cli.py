@@ -258,12 +258,13 @@ def test_a_draft_with_a_fresh_export_uploads_that_export(cli, peer, store):
     fingerprint = render.recipe_fingerprint(store, draft, Settings().export_preset)
     sidecar = {"fingerprint": fingerprint, "size": out.stat().st_size}
     out.with_suffix(".json").write_text(json.dumps(sidecar))  # what ensure_export reuses
-    result = cli("upload", draft.id, "--endpoint", peer.url)
+    result = cli("upload", draft.id, "--endpoint", peer.url, "--cover", "1.5")
     assert result.code == 0, result.err
     url = result.out.strip()
     assert peer.stored_sha256(url) == sha256_file(out)
     meta = peer.stored_metadata(url)
     assert meta["title"] == "Beach day" and meta["draft_id"] == draft.id
+    assert meta["cover"] == "1.500"  # the poster's time, for the server's processing
 
 
 def test_a_draft_without_an_export_is_exported_first(cli, peer, store):

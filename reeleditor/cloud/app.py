@@ -91,10 +91,11 @@ def open_cloud(
         raise ValueError("--storage, --catalog and --queue are needed without --data")
     the_store = open_store(storage)
     the_catalog = open_catalog(catalog)
+    legacy_jobs = []
     if data is not None and storage.startswith("file:"):
         from reeleditor.cloud.legacy import import_legacy_media
 
-        import_legacy_media(data, the_catalog, the_store)  # before any worker runs
+        legacy_jobs = import_legacy_media(data, the_catalog, the_store)  # before any worker
     from reeleditor.cloud.jobs import JobSettings
 
     settings = JobSettings() if options.job_lease is None else JobSettings(lease=options.job_lease)
@@ -108,6 +109,8 @@ def open_cloud(
         sweep_interval=options.sweep_jobs_every,
         sweep_grace=min(5.0, options.sweep_jobs_every),
     )
+    for job in legacy_jobs:
+        the_queue.send(job.id)
     return assemble(the_catalog, the_store, the_queue, options)
 
 

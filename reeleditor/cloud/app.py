@@ -21,6 +21,7 @@ from reeleditor.cloud.api import Api
 from reeleditor.cloud.auth import Auth
 from reeleditor.cloud.contracts import Catalog, JobQueue, ObjectStore
 from reeleditor.cloud.ingest import EXPIRE_SECONDS, MAX_SIZE, READ_TIMEOUT, Ingest
+from reeleditor.cloud.web import player_routes
 
 log = logging.getLogger("reeleditor.cloud")
 SWEEP_EVERY = 60.0  # seconds between chores
@@ -149,6 +150,7 @@ def make_app(cloud: Cloud, sweep_every: float = SWEEP_EVERY) -> web.Application:
     app[CLOUD_KEY] = cloud
     app.add_routes(cloud.ingest.routes())
     app.add_routes(cloud.api.routes())
+    app.add_routes(player_routes())  # the web player at /, its files under /player/
     app.router.add_route("*", "/status/{tail:.*}", _not_found)  # gone: see /api/reels
 
     async def chores(app: web.Application):

@@ -1,0 +1,192 @@
+"""process_reel: an upload becomes a published reel (HLS ladder, MP4, posters, sprite)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Generator
+from pathlib import Path
+
+from reeleditor.core.errors import Cancelled
+from reeleditor.core.progress import Progress
+from reeleditor.media import hls
+from reeleditor.media.admission import MediaRejected, SourceInfo, admit
+from reeleditor.media.ladder import plan_ladder
+from reeleditor.media.posters import PosterPicker, SpriteBuilder, parse_cover
+from reeleditor.media.reel_audio import make_track
+from reeleditor.media.transcode import encode_rungs, progressive_mp4
+
+__all__ = ["MediaRejected", "process_reel"]
+
+
+def process_reel(
+    source: Path,
+    out: Path,
+    metadata: dict,
+    on_preview: Callable[[Path, dict], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Generator[Progress, None, dict]:
+    """Probe, then publish `source` into the folder `out`; yields Progress, returns the manifest.
+
+    Two stages (docs/delivery.md). `preview`: the poster and the smallest rung, with a master
+    listing only it, in a folder of their own handed to `on_preview(folder, manifest)`; the
+    folder is valid only during the call (copy or move it there). `complete`: every rung,
+    reel.mp4 and the sprite, in `out`; the smallest rung is the preview's files copied.
+
+    Trade-off: the source is decoded twice, once per stage. Decoding is ~10 % of the
+    encoding cost, and it buys a playable reel after one small encode instead of after the
+    whole ladder. Within a stage it is decoded once and every rung is scaled from the same
+    frame (in YUV, never through BGR).
+
+    Raises MediaRejected (a MediaError) with a reason for a user when the file is not a
+    video we publish or its sha256 does not match metadata["sha256"]; Cancelled when
+    `should_cancel()` turns true (nothing is left in `out` that this call wrote).
+    """
+    source, out = Path(source), Path(out)
+    cancelled = should_cancel or (lambda: False)
+    yield Progress("probe", message="checking the file")
+    info = admit(source, metadata.get("sha256"))
+    rungs = plan_ladder(info.width, info.height)
+    top = rungs[-1]
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".processing-", dir=out.parent))
+    try:
+        yield Progress("audio", message="measuring loudness")
+        track = make_track(source, info.duration, work)
+        _check(cancelled)
+
+        # Stage 1: the smallest rung and the poster.
+        preview_dir = work / "preview"
+        preview_dir.mkdir()
+        poster = PosterPicker(
+            info.out_rate,
+            parse_cover(metadata.get("cover"), info.duration),
+            (top.width, top.height),
+        )
+        smallest = rungs[0]
+        stage = encode_rungs(
+            source,
+            [smallest],
+            [preview_dir / smallest.name],
+            info.out_rate,
+            info.rotation,
+            track.path,
+            on_frame=poster.offer,
+        )
+        preview_codecs, frames = yield from _drive(stage, "preview", info, cancelled)
+        poster.write(preview_dir)
+        rendition = _rendition(preview_dir, smallest, preview_codecs[smallest.name])
+        hls.write_master(preview_dir / "master.m3u8", [rendition], float(info.out_rate))
+        base = _manifest_base(info, top, frames, track.loudness)
+        preview = {**base, "stage": "preview", "renditions": [rendition]}
+        preview["files"] = _files(preview_dir)
+        # Kept for the complete set before the callback may move the folder away.
+        final = work / "final"
+        final.mkdir()
+        shutil.copytree(preview_dir / smallest.name, final / smallest.name)
+        for name in ("poster.jpg", "poster.webp"):
+            shutil.copy2(preview_dir / name, final / name)
+        if on_preview is not None:
+            on_preview(preview_dir, preview)
+        shutil.rmtree(preview_dir, ignore_errors=True)
+        _check(cancelled)
+
+        # Stage 2: every other rung, from one more decode; the sprite rides along.
+        renditions = [rendition]
+        others = rungs[1:]
+        sprite = SpriteBuilder(info.out_rate, frames / float(info.out_rate), top.width, top.height)
+        stage = encode_rungs(
+            source,
+            others,
+            [final / r.name for r in others],
+            info.out_rate,
+            info.rotation,
+            track.path,
+            on_frame=sprite.offer,
+        )
+        codecs, _ = yield from _drive(stage, "complete", info, cancelled)
+        renditions += [_rendition(final, r, codecs[r.name]) for r in others]
+        yield Progress("complete", frames, frames, "writing the MP4 and the sprite", "frames")
+        progressive_mp4(final / top.name, final / "reel.mp4", work)
+        sprite.write(final)
+        hls.write_master(final / "master.m3u8", renditions, float(info.out_rate))
+        manifest = {
+            **base,
+            "stage": "complete",
+            "mp4": "reel.mp4",
+            "sprite": "sprite.vtt",
+            "renditions": renditions,
+        }
+        manifest["files"] = _files(final)
+        _check(cancelled)
+        _move_into(final, out)
+        return manifest
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _check(cancelled: Callable[[], bool]) -> None:
+    if cancelled():
+        raise Cancelled()
+
+
+def _drive(stage, name: str, info: SourceInfo, cancelled) -> Generator[Progress, None, tuple]:
+    """Run an encode_rungs generator, reporting and honouring cancel between frames."""
+    total = max(1, round(info.duration * float(info.out_rate)))
+    frames = 0
+    try:
+        while True:
+            try:
+                frames = next(stage)
+            except StopIteration as stop:
+                return stop.value, frames
+            yield Progress(name, min(frames, total), total, "", "frames")
+            if cancelled():
+                raise Cancelled()
+    finally:
+        stage.close()
+
+
+def _rendition(folder: Path, rung, codecs: str) -> dict:
+    peak, average = hls.rung_bandwidth(folder / rung.name / "index.m3u8")
+    return {
+        "name": rung.name,
+        "width": rung.width,
+        "height": rung.height,
+        "bandwidth": peak,
+        "average_bandwidth": average,
+        "codecs": codecs,
+        "playlist": f"{rung.name}/index.m3u8",
+    }
+
+
+def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) -> dict:
+    return {
+        "duration": round(frames / float(info.out_rate), 3),
+        "width": top.width,
+        "height": top.height,
+        "source": {
+            "width": info.width,
+            "height": info.height,
+            "fps": round(info.fps, 3),
+            "sha256": info.sha256,
+        },
+        "poster": "poster.jpg",
+        "poster_webp": "poster.webp",
+        "hls": "master.m3u8",
+        "loudness": loudness,
+    }
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _move_into(staged: Path, out: Path) -> None:
+    """Each finished entry renamed into `out` (same file system: the work folder is beside it)."""
+    for entry in staged.iterdir():
+        target = out / entry.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(entry, target)

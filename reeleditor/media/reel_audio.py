@@ -1,0 +1,109 @@
+"""A reel's sound: decoded once, loudness-normalised, encoded once to AAC-LC 48 kHz stereo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from reeleditor.media import loudness
+
+RATE = 48_000
+BITRATE = 128_000
+FRAME = 1024  # AAC-LC samples per frame
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """The encoded track (an .m4a whose packets every rendition muxes) and its loudness."""
+
+    path: Path
+    loudness: dict | None  # input_i, input_tp, output_i, output_tp; None for silence
+
+
+def decode_stereo(source: Path, seconds: float) -> np.ndarray | None:
+    """The first audio stream as float32 (2, n) at 48 kHz, cut or padded to `seconds`."""
+    want = round(seconds * RATE)
+    with av.open(str(source)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
+        chunks = []
+        got = 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray())
+                got += chunks[-1].shape[1]
+            if got >= want:
+                break
+        else:
+            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
+    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
+    samples = samples[:, :want]
+    if samples.shape[1] < want:
+        samples = np.pad(samples, ((0, 0), (0, want - samples.shape[1])))
+    return samples.astype(np.float32)
+
+
+def encode_aac(samples: np.ndarray, path: Path) -> None:
+    """Encode (2, n) float32 to AAC-LC in an MP4 container at `path`."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=RATE, layout="stereo")
+        stream.bit_rate = BITRATE
+        n = samples.shape[1]
+        for start in range(0, n, FRAME):
+            chunk = np.ascontiguousarray(samples[:, start : start + FRAME])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = RATE
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+def decode_encoded(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        chunks = [f.to_ndarray() for f in container.decode(audio=0)]
+    return np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 2)
+
+
+def make_track(source: Path, seconds: float, work: Path) -> AudioTrack:
+    """Decode, normalise to -14 LUFS / -1 dBTP, encode; a silent track when there is no sound.
+
+    The true peak is checked again on the decoded AAC, because the codec's quantisation
+    adds inter-sample overshoot: if it lands above -1 dBTP the limiter's ceiling is lowered
+    by the excess and the track encoded again (at most three rounds; sound is cheap).
+    """
+    path = work / "audio.m4a"
+    samples = decode_stereo(source, seconds)
+    measured = loudness.measure(samples, RATE) if samples is not None else None
+    if measured is None or measured.integrated is None:
+        # No sound or digital silence: a silent track, so players and muxers behave alike.
+        encode_aac(np.zeros((2, round(seconds * RATE)), np.float32), path)
+        return AudioTrack(path, None)
+    ceiling = loudness.MAX_TRUE_PEAK - 0.5
+    for _ in range(3):
+        normalised = loudness.normalise(
+            samples, RATE, ceiling_db=ceiling, measured=measured.integrated
+        )
+        encode_aac(normalised, path)
+        result = loudness.measure(decode_encoded(path), RATE)
+        excess = result.true_peak - loudness.MAX_TRUE_PEAK
+        if excess <= -0.05:
+            break
+        ceiling -= excess + 0.2
+    stats = {
+        "input_i": _round(measured.integrated),
+        "input_tp": _round(measured.true_peak),
+        "output_i": _round(result.integrated),
+        "output_tp": _round(result.true_peak),
+    }
+    return AudioTrack(path, stats)

@@ -1,0 +1,251 @@
+"""Renditions: decode once, turn upright, scale in YUV, encode each rung, mux HLS fMP4 and MP4."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from reeleditor.media import hls
+from reeleditor.media.ladder import CRF, Rung
+
+# veryfast: the ladder is four encodes of every frame on a shared 2-core worker; medium
+# costs ~2.5x the time for ~10 % fewer bytes at the same quality, which the VBV caps hide.
+PRESET = "veryfast"
+GOP_SECONDS = 2
+SCALER = "BICUBIC"  # ffmpeg's scale filter default, so the benchmark compares like with like
+SEGMENT = "seg_%05d.m4s"
+
+
+def gop_frames(rate: Fraction) -> int:
+    return max(1, round(GOP_SECONDS * rate))
+
+
+def x264_options(rung: Rung, rate: Fraction) -> dict[str, str]:
+    """Capped CRF with VBV; closed GOPs of exactly 2 s (no scene cuts), so every rung cuts
+    its segments at the same frames and a player can switch rungs at any boundary."""
+    gop = gop_frames(rate)
+    return {
+        "preset": PRESET,
+        "profile": "high",
+        "crf": str(CRF),
+        # VBV through x264-params: the generic maxrate/bufsize options are not applied here
+        "x264-params": (
+            f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0"
+            f":vbv-maxrate={rung.maxrate_kbps}:vbv-bufsize={rung.bufsize_kbps}"
+        ),
+    }
+
+
+def hls_options(folder: Path) -> dict[str, str]:
+    return {
+        "hls_time": str(GOP_SECONDS),
+        "hls_playlist_type": "vod",
+        "hls_segment_type": "fmp4",
+        # with a folder in the segment name, the muxer puts init.mp4 beside the segments
+        "hls_fmp4_init_filename": "init.mp4",
+        "hls_segment_filename": str(folder / SEGMENT),
+        "hls_flags": "independent_segments",
+    }
+
+
+class _Audio:
+    """The one encoded AAC track, re-muxed packet by packet into any number of outputs."""
+
+    def __init__(self, path: Path) -> None:
+        self.container = av.open(str(path))
+        self.stream = self.container.streams.audio[0]
+        self.packets = [p for p in self.container.demux(self.stream) if p.dts is not None]
+
+    def copy(self, index: int, stream) -> av.Packet:
+        """A fresh packet (muxing rebases timestamps in place, so each output gets its own)."""
+        source = self.packets[index]
+        packet = av.Packet(bytes(source))
+        packet.pts, packet.dts, packet.duration = source.pts, source.dts, source.duration
+        packet.time_base = source.time_base
+        packet.is_keyframe = True
+        packet.stream = stream
+        return packet
+
+    def seconds(self, index: int) -> float:
+        packet = self.packets[index]
+        return float(packet.pts * packet.time_base)
+
+    def close(self) -> None:
+        self.container.close()
+
+
+class RungWriter:
+    """One rung: a libx264 encoder muxed into its HLS folder with the shared audio."""
+
+    def __init__(self, rung: Rung, folder: Path, rate: Fraction, audio: _Audio) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.rung, self.folder, self.rate, self.audio = rung, folder, rate, audio
+        self.container = av.open(
+            str(folder / "index.m3u8"), "w", format="hls", options=hls_options(folder)
+        )
+        video = self.container.add_stream("libx264", rate=rate, options=x264_options(rung, rate))
+        video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
+        video.time_base = self.time_base = Fraction(1) / rate
+        self.video = video
+        self.audio_out = self.container.add_stream_from_template(audio.stream)
+        self.next_audio = 0
+        self.codecs = ""
+
+    def _mux_audio_until(self, seconds: float) -> None:
+        packets = self.audio.packets
+        while self.next_audio < len(packets) and self.audio.seconds(self.next_audio) <= seconds:
+            self.container.mux(self.audio.copy(self.next_audio, self.audio_out))
+            self.next_audio += 1
+
+    def encode(self, frame: av.VideoFrame, index: int) -> None:
+        scaled = frame.reformat(
+            width=self.rung.width, height=self.rung.height, format="yuv420p", interpolation=SCALER
+        )
+        # At the source's size this is the decoded frame itself, shared by the rungs: each
+        # sets the same pts. The time base is the encoder's (the muxer may change the
+        # stream's), and the decoder's duration (in the source's time base) is dropped.
+        scaled.pts = index
+        scaled.time_base = self.time_base
+        scaled.duration = 1
+        self._mux_audio_until(float(index / self.rate))
+        for packet in self.video.encode(scaled):
+            self.container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self.video.encode(None):
+            self.container.mux(packet)
+        self._mux_audio_until(float("inf"))
+        self.codecs = f"{hls.avc_codec_string(bytes(self.video.codec_context.extradata))}," + (
+            hls.AUDIO_CODEC
+        )
+        self.container.close()
+
+    def abort(self) -> None:
+        try:
+            self.container.close()
+        except av.error.FFmpegError:
+            pass  # a half-written rung is deleted by the caller either way
+
+
+def upright_frames(source: Path, rate: Fraction, rotation: int) -> Iterator[tuple[int, object]]:
+    """Decoded frames, turned upright, on a constant-rate grid: (output index, frame).
+
+    Like ffmpeg's fps filter: a frame goes to the slot nearest its time; a gap repeats the
+    previous frame and two frames in one slot keep the later. A CFR source maps 1:1.
+    """
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        graph = None
+        start = None
+        previous = None
+        expected = 0
+        for frame in container.decode(stream):
+            if rotation:
+                graph = graph or _rotation_graph(stream, frame, rotation)
+                graph.push(frame)
+                frame_time = frame.time
+                frame = graph.pull()
+            else:
+                frame_time = frame.time
+            t = frame_time if frame_time is not None else expected / rate
+            start = t if start is None else start
+            slot = round((t - start) * rate)
+            if slot < expected:
+                previous = frame  # two in one slot: keep the later for the next gap
+                continue
+            while previous is not None and expected < slot:
+                yield expected, previous
+                expected += 1
+            yield expected, frame
+            expected += 1
+            previous = frame
+
+
+def _rotation_graph(stream, frame, rotation: int):
+    """transpose/flip in the filter graph: pixels stay YUV, as in ffmpeg's autorotate."""
+    graph = av.filter.Graph()
+    buffer = graph.add_buffer(
+        width=frame.width,
+        height=frame.height,
+        format=frame.format.name,
+        time_base=stream.time_base,
+    )
+    chain = {90: [("transpose", "clock")], 270: [("transpose", "cclock")]}.get(
+        rotation, [("hflip", None), ("vflip", None)]
+    )
+    node = buffer
+    for name, args in chain:
+        nxt = graph.add(name, args)
+        node.link_to(nxt)
+        node = nxt
+    sink = graph.add("buffersink")
+    node.link_to(sink)
+    graph.configure()
+    return graph
+
+
+def encode_rungs(
+    source: Path,
+    rungs: list[Rung],
+    folders: list[Path],
+    rate: Fraction,
+    rotation: int,
+    audio_path: Path,
+    on_frame: Callable[[int, object], None] | None = None,
+) -> Iterator[int]:
+    """Encode every rung from one decode of `source`; yields the output frame count so far.
+
+    The caller may stop between yields (cancel): the writers are closed and their folders
+    are the caller's to delete. Returns {rung name: CODECS string} via StopIteration.
+    """
+    audio = _Audio(audio_path)
+    writers: list[RungWriter] = []
+    done = False
+    try:
+        writers = [RungWriter(r, f, rate, audio) for r, f in zip(rungs, folders, strict=True)]
+        count = 0
+        for index, frame in upright_frames(source, rate, rotation):
+            for writer in writers:
+                writer.encode(frame, index)
+            if on_frame is not None:
+                on_frame(index, frame)
+            count = index + 1
+            if count % 15 == 0:
+                yield count
+        for writer in writers:
+            writer.close()
+        done = True
+        yield count
+        return {w.rung.name: w.codecs for w in writers}
+    finally:
+        if not done:
+            for writer in writers:
+                writer.abort()
+        audio.close()
+
+
+def progressive_mp4(folder: Path, target: Path, work: Path) -> None:
+    """reel.mp4 from a rung's own fMP4 init + segments: the same packets, re-muxed with
+    the index at the front (faststart) for downloads and simple players; nothing re-encoded."""
+    playlist = hls.parse_media_playlist((folder / "index.m3u8").read_text())
+    joined = work / f"{folder.name}-joined.mp4"
+    with open(joined, "wb") as out:
+        for name in [playlist.init] + [s.uri for s in playlist.segments]:
+            with open(folder / name, "rb") as part:
+                shutil.copyfileobj(part, out)
+    with (
+        av.open(str(joined)) as src,
+        av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
+    ):
+        mapping = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = mapping[packet.stream.index]
+            dst.mux(packet)
+    joined.unlink()

@@ -8,7 +8,6 @@ truncates back, so the bytes on disk past the catalog's offset never count.
 from __future__ import annotations
 
 import contextlib
-import mimetypes
 import os
 import shutil
 import tempfile
@@ -19,20 +18,25 @@ from reeleditor.cloud.contracts import ObjectInfo
 
 CHUNK = 1 << 20  # read() yields at most this much at a time (the contract says 1 MiB)
 
-CONTENT_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4s": "video/iso.segment",
-    ".m3u8": "application/vnd.apple.mpegurl",
+CONTENT_TYPES = {  # what players and browsers expect of each published kind
+    ".m3u8": "application/vnd.apple.mpegurl",  # HLS playlists (RFC 8216)
+    ".m4s": "video/iso.segment",  # CMAF/fMP4 media segments (IANA)
+    ".mp4": "video/mp4",  # init segments and progressive renditions
     ".ts": "video/mp2t",
+    ".vtt": "text/vtt; charset=utf-8",  # WebVTT is UTF-8 by definition
     ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".png": "image/png",
     ".json": "application/json",
-    ".vtt": "text/vtt",
 }
 
 
 def content_type_for(key: str) -> str:
+    """The Content-Type of a stored file, by its extension (the same on every platform:
+    no guess from the system's MIME tables)."""
     suffix = os.path.splitext(key)[1].lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 
 def check_key(key: str) -> str:

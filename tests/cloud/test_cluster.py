@@ -320,7 +320,9 @@ def test_worker_killed_mid_transcode_the_other_publishes_once(cluster, tmp_path)
         jobs = db.execute("SELECT state, attempts FROM jobs WHERE reel_id = %s", (rid,)).fetchall()
     assert jobs == [("done", 2)], jobs
     reels = requests.get(
-        f"{cluster.api}/api/reels", headers={"Authorization": f"Bearer {cluster.token}"}, timeout=10
+        f"{cluster.api}/api/reels?mine=1",
+        headers={"Authorization": f"Bearer {cluster.token}"},
+        timeout=10,
     ).json()["reels"]
     assert [r["state"] for r in reels if r["id"] == rid] == ["ready"]
     original = requests.get(cluster.public + status["urls"]["original"], timeout=30)

@@ -292,7 +292,8 @@ def test_status_is_gone_and_the_api_answers_the_owner_only(shape):
     url, reel_id = _new(server, 3, alice)
     assert requests.get(f"{server.url}/status/{reel_id}", timeout=5).status_code == 404
     api = f"{server.url}/api/reels"
-    assert requests.get(f"{api}/{reel_id}", timeout=5).status_code == 401
+    assert requests.get(f"{api}/{reel_id}", timeout=5).status_code == 404  # not public yet
+    assert requests.get(f"{api}?mine=1", timeout=5).status_code == 401
     assert (
         requests.get(
             f"{api}/{reel_id}", headers={"Authorization": "Bearer \u00e9".encode()}, timeout=5
@@ -304,10 +305,11 @@ def test_status_is_gone_and_the_api_answers_the_owner_only(shape):
     assert mine.status_code == 200 and mine.json()["state"] == "uploading"
     assert mine.json()["id"] == reel_id
     patch(url, b"abc", 0, alice)
-    listed = requests.get(api, headers=alice, timeout=5).json()["reels"]
+    listed = requests.get(f"{api}?mine=1", headers=alice, timeout=5).json()["reels"]
     assert [r["id"] for r in listed] == [reel_id]
     assert listed[0]["state"] in ("queued", "processing", "failed")  # 3 bytes are no video
-    assert requests.get(api, headers=bob, timeout=5).json()["reels"] == []
+    assert requests.get(f"{api}?mine=1", headers=bob, timeout=5).json()["reels"] == []
+    assert requests.get(api, timeout=5).json() == {"reels": [], "next": None}  # none playable
     assert requests.delete(f"{api}/{reel_id}", headers=bob, timeout=5).status_code == 404
     assert requests.delete(f"{api}/{reel_id}", headers=alice, timeout=5).status_code == 204
     assert requests.get(f"{api}/{reel_id}", headers=alice, timeout=5).status_code == 404

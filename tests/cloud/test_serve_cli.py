@@ -33,8 +33,8 @@ def test_add_user_prints_a_token_that_serve_then_requires(tmp_path):
         created = requests.post(f"{base}/files/", headers={**create, **mine}, timeout=5)
         assert created.status_code == 201
         reel_id = created.headers["Location"].rsplit("/", 1)[1]
-        assert requests.get(f"{base}/api/reels", timeout=5).status_code == 401
-        listed = requests.get(f"{base}/api/reels", headers=mine, timeout=5).json()["reels"]
+        assert requests.get(f"{base}/api/reels?mine=1", timeout=5).status_code == 401
+        listed = requests.get(f"{base}/api/reels?mine=1", headers=mine, timeout=5).json()["reels"]
         assert [(r["id"], r["state"]) for r in listed] == [(reel_id, "uploading")]
         status = requests.get(f"{base}/status/{reel_id}", timeout=5)
         assert status.status_code == 404 and str(data) not in status.text

@@ -1,0 +1,105 @@
+"""A real cloud for the Published tab's tests, with reels put in through its catalog and store."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import av
+import numpy as np
+from PySide6.QtGui import QColor, QImage
+
+from reeleditor.cloud.app import Options
+from reeleditor.cloud.contracts import Upload
+from reeleditor.cloud.server import CloudServer, serve_in_thread
+
+WORKER = "test-worker"
+
+
+def make_mp4(path: Path, seconds: float = 2.0, size=(160, 288), fps: int = 30) -> Path:
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(int(seconds * fps)):
+            rgb = np.full((size[1], size[0], 3), (i * 4) % 255, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def make_jpg(path: Path, color: str = "orange", size=(90, 160)) -> Path:
+    image = QImage(size[0], size[1], QImage.Format_RGB32)
+    image.fill(QColor(color))
+    assert image.save(str(path), "JPG")
+    return path
+
+
+def start_cloud(data: Path) -> CloudServer:
+    """The embedded cloud on a free port; its job sweeper sleeps, so reels put in here stay
+    as the test sets them (the real pipeline is not what these tests are about)."""
+    return serve_in_thread("127.0.0.1", 0, data, options=Options(sweep_jobs_every=3600.0))
+
+
+class Reels:
+    """Reels in a running cloud's catalog, in any state, owned by one account."""
+
+    def __init__(self, server: CloudServer, tmp: Path) -> None:
+        self.server, self.tmp = server, tmp
+        self.catalog, self.store = server.cloud.catalog, server.cloud.store
+        account, self.token = self.catalog.add_account("creator")
+        self.owner = account.id
+        self.jobs: dict[str, str] = {}
+        self.mp4 = make_mp4(tmp / "reel.mp4")
+        self.poster = make_jpg(tmp / "poster.jpg")
+
+    def processing(self, title: str, created: float | None = None) -> str:
+        now = time.time() if created is None else created
+        reel_id = uuid.uuid4().hex
+        self.catalog.create_upload(
+            Upload(
+                id=reel_id,
+                owner=self.owner,
+                length=10,
+                offset=10,
+                metadata={"title": title},
+                key=f"uploads/{reel_id}",
+                storage_state={},
+                created=now,
+                expires=now + 3600,
+            )
+        )
+        job = self.catalog.finish_upload(reel_id, "ab" * 32)
+        assert self.catalog.claim_job(job.id, WORKER, 3600) is not None
+        self.catalog.set_reel_processing(reel_id)
+        self.jobs[reel_id] = job.id
+        return reel_id
+
+    def make_ready(self, reel_id: str) -> str:
+        """Put its poster and MP4 in the store and publish it; its prefix."""
+        prefix = f"media/{reel_id}/{uuid.uuid4().hex[:16]}"
+        self.store.put_file(f"{prefix}/reel.mp4", str(self.mp4), "video/mp4")
+        self.store.put_file(f"{prefix}/poster.jpg", str(self.poster), "image/jpeg")
+        meta = {
+            "stage": "complete",
+            "duration": 2.0,
+            "width": 160,
+            "height": 288,
+            "poster": "poster.jpg",
+            "mp4": "reel.mp4",
+            "files": ["poster.jpg", "reel.mp4"],
+        }
+        assert self.catalog.publish(self.jobs[reel_id], WORKER, prefix, meta)
+        return prefix
+
+    def ready(self, title: str, created: float | None = None) -> str:
+        reel_id = self.processing(title, created)
+        self.make_ready(reel_id)
+        return reel_id
+
+    def failed(self, title: str, reason: str) -> str:
+        reel_id = self.processing(title)
+        self.catalog.fail(self.jobs[reel_id], WORKER, reason)
+        return reel_id

@@ -1,0 +1,181 @@
+"""The Published tab on the real window against a real cloud: state, play, copy, delete, offline."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtMultimedia import QMediaPlayer
+from PySide6.QtWidgets import QMessageBox
+
+from reeleditor.app import create_main_window
+from reeleditor.core.settings import Settings
+from reeleditor.storage.paths import AppPaths
+from reeleditor.storage.settings import save_settings
+from reeleditor.ui.published_panel import PublishedPanel
+from tests.ui.published_support import Reels, make_jpg, start_cloud
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    server = start_cloud(tmp_path / "cloud")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def reels(cloud, tmp_path):
+    return Reels(cloud, tmp_path)
+
+
+@pytest.fixture
+def window(qtbot, cloud, reels):
+    """The app's window, its endpoint the test cloud, the creator's token stored."""
+    paths = AppPaths.from_env().ensure()
+    endpoint = cloud.url + "/files/"
+    settings = Settings(camera="testpattern", width=180, height=320, endpoint=endpoint)
+    save_settings(paths.settings_file, settings)
+    win, sentinel = create_main_window()
+    qtbot.addWidget(win)
+    win.uploads.tokens.set(endpoint, reels.token)
+    win.show()
+    yield win
+    win.close()
+    sentinel.stop()
+
+
+def rows(panel: PublishedPanel) -> list[str]:
+    return [panel.list.item(i).text() for i in range(panel.list.count())]
+
+
+def row_of(panel: PublishedPanel, reel_id: str):
+    for i in range(panel.list.count()):
+        if panel.list.item(i).data(0x0100) == reel_id:
+            return panel.list.item(i)
+    return None
+
+
+def open_tab(qtbot, window) -> PublishedPanel:
+    panel = window.feed_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: not panel.loading, timeout=10000)
+    return panel
+
+
+def just_published(window, reels, tmp_path) -> str:
+    """What an upload that just ended leaves: a queue entry (upload URL = reel id) of a
+    draft with a thumbnail, and the reel processing on the server."""
+    reel_id = reels.processing("my new reel")
+    draft = window.store.create("my new reel")
+    make_jpg(window.store.thumb_path(draft.id), "green")
+    export = tmp_path / "export.mp4"
+    export.write_bytes(b"x" * 10)
+    queue = window.uploads.queue
+    entry = queue.add(export, 10, "ab" * 32, window.settings.endpoint, title="my new reel")
+    queue.update(
+        entry.id,
+        draft_id=draft.id,
+        upload_url=f"{window.settings.endpoint}{reel_id}",
+        offset=10,
+        state="done",
+    )
+    window.uploads.finished.emit(entry.id, "")  # as the controller says when one ends
+    return reel_id
+
+
+def test_a_just_published_reel_shows_at_once_with_its_local_poster_then_turns_ready(
+    qtbot, window, reels, tmp_path
+):
+    older = reels.ready("an older reel", created=time.time() - 100)
+    failed = reels.failed("a broken one", "the uploaded file is not a video")
+    reel_id = just_published(window, reels, tmp_path)
+    panel = window.feed_panel
+    qtbot.waitUntil(lambda: row_of(panel, reel_id) is not None, timeout=5000)
+    item = row_of(panel, reel_id)
+    assert "processing" in item.text() and not item.icon().isNull()  # the draft's thumbnail
+    qtbot.waitUntil(lambda: len(rows(panel)) == 3 and not panel.loading, timeout=10000)
+    assert "failed: the uploaded file is not a video" in row_of(panel, failed).text()
+    assert "ready · 2.0 s" in row_of(panel, older).text()
+    assert not row_of(panel, older).icon().isNull()  # the server's poster, through the cache
+    assert panel.polling  # one reel is processing: the listing is asked again
+    reels.make_ready(reel_id)
+    qtbot.waitUntil(lambda: "ready" in row_of(panel, reel_id).text(), timeout=10000)
+    qtbot.waitUntil(lambda: not panel.polling, timeout=10000)  # none on its way: it stops
+
+
+def test_a_ready_reel_plays_inline_from_the_cache(qtbot, window, reels):
+    reel_id = reels.ready("to watch")
+    panel = open_tab(qtbot, window)
+    panel.list.setCurrentItem(row_of(panel, reel_id))
+    assert panel.buttons["play"].isEnabled()
+    progress = []
+    panel.player.bar.valueChanged.connect(progress.append)
+    panel.buttons["play"].click()
+    assert panel.player.bar.isVisibleTo(panel)  # the bar shows while it downloads
+    player = panel.player.player
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlayingState, timeout=15000)
+    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)  # frames go by
+    assert progress and progress[-1] == 1000 and not panel.player.bar.isVisibleTo(panel)
+    mp4 = panel.selected()["mp4_url"]
+    assert panel.cache.lookup(mp4) is not None
+    assert player.source().toLocalFile() == str(panel.cache.get(mp4))
+
+
+def test_copy_link_puts_the_web_link_on_the_clipboard(qtbot, window, reels, cloud):
+    reel_id = reels.ready("to share")
+    panel = open_tab(qtbot, window)
+    panel.list.setCurrentItem(row_of(panel, reel_id))
+    panel.buttons["copy"].click()
+    assert QGuiApplication.clipboard().text() == f"{cloud.url}/#{reel_id}"
+    assert window.statusBar().currentMessage() == f"Link copied: {cloud.url}/#{reel_id}"
+
+
+def test_delete_asks_then_removes_it_from_the_list_the_server_and_the_cache(
+    qtbot, window, reels, cloud
+):
+    keep = reels.ready("to keep", created=time.time() - 50)
+    gone = reels.ready("to delete")
+    panel = open_tab(qtbot, window)
+    qtbot.waitUntil(lambda: len(rows(panel)) == 2, timeout=5000)
+    panel.list.setCurrentItem(row_of(panel, gone))
+    poster = panel.selected()["poster_url"]
+    assert panel.cache.lookup(poster) is not None
+    panel.buttons["delete"].click()
+    box = panel.confirm_box
+    assert box is not None and "to delete" in box.text()
+    box.button(QMessageBox.Cancel).click()  # no: nothing happens
+    assert row_of(panel, gone) is not None and cloud.cloud.catalog.get_reel(gone) is not None
+    panel.buttons["delete"].click()
+    panel.confirm_box.button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: row_of(panel, gone) is None, timeout=10000)
+    assert cloud.cloud.catalog.get_reel(gone) is None
+    assert panel.cache.lookup(poster) is None
+    assert row_of(panel, keep) is not None and panel.status.text() == "Deleted."
+
+
+def test_a_refused_delete_says_why_in_one_line(qtbot, window, reels):
+    reel_id = reels.ready("not mine to delete")
+    panel = open_tab(qtbot, window)
+    panel.list.setCurrentItem(row_of(panel, reel_id))
+    panel.token_for = lambda _endpoint: "not-a-known-token"
+    panel.buttons["delete"].click()
+    panel.confirm_box.button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Not deleted:"), timeout=10000)
+    assert "\n" not in panel.status.text() and "token" in panel.status.text()
+    assert row_of(panel, reel_id) is not None
+
+
+def test_offline_the_cached_reels_and_posters_are_still_shown(qtbot, window, reels, cloud):
+    reel_id = reels.ready("seen before")
+    panel = open_tab(qtbot, window)
+    assert not row_of(panel, reel_id).icon().isNull()
+    cloud.close()  # the endpoint goes away
+    panel.reels = []
+    panel._show()
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.offline and not panel.loading, timeout=15000)
+    assert panel.status.text().startswith("Offline")
+    item = row_of(panel, reel_id)
+    assert item is not None and not item.icon().isNull() and "ready" in item.text()
+    assert not panel.buttons["delete"].isEnabled()

@@ -25,17 +25,18 @@ from reeleditor.storage.media_cache import MediaCache
 from reeleditor.storage.paths import AppPaths
 from reeleditor.ui.drafts_panel import DraftsPanel
 from reeleditor.ui.editor_panel import EditorPanel
-from reeleditor.ui.feed_panel import FeedPanel
 from reeleditor.ui.gallery_actions import GalleryActions
 from reeleditor.ui.music_player import MusicPlayer
 from reeleditor.ui.preview import CameraView
 from reeleditor.ui.preview_controller import PreviewController
+from reeleditor.ui.published_panel import PublishedPanel, local_reels
 from reeleditor.ui.record_panel import RecordPanel
 from reeleditor.ui.recording import RecordingController
 from reeleditor.ui.session import DraftSession, SaveState
 from reeleditor.ui.theme import icon
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
 from reeleditor.ui.workers import TaskRunner
+from reeleditor.upload.credentials import resolve_token
 
 SAVE_STATE_TEXT = {
     SaveState.SAVED: "All changes saved",
@@ -105,9 +106,14 @@ class MainWindow(QMainWindow):
         self.music_panel = MusicPanel(self.session, self.runner, self.paths.cache / "peaks")
         self.uploads = UploadController(self.paths, self.store, self.runner, self.settings, self)
         self.uploads_panel = UploadsPanel(self.uploads)
-        self.feed_panel = FeedPanel(
-            self.runner, MediaCache(self.paths.media_cache), lambda: self.settings.endpoint
+        self.feed_panel = PublishedPanel(
+            self.runner,
+            MediaCache(self.paths.media_cache),
+            lambda: self.settings.endpoint,
+            token_for=lambda endpoint: resolve_token(self.uploads.tokens, endpoint),
+            local=lambda: local_reels(self.uploads.queue, self.store),
         )
+        self.feed_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.uploads.finished.connect(self._on_uploads_finished)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.looks_panel, "Looks")
@@ -295,7 +301,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_uploads_finished(self, _entry_id: str, error: str) -> None:
         if not error:
-            self.feed_panel.refresh()
+            self.feed_panel.reel_published()  # shown at once, followed until ready
 
     def _open_initial_draft(self) -> None:
         """Carry on with the last edited draft; a first-time user gets a fresh one."""

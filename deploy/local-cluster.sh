@@ -10,7 +10,7 @@
 # /tmp/reeleditor-cluster. The `reeleditor` run is $REELEDITOR_BIN, else the one on PATH;
 # moto_server is $MOTO_SERVER, else the one beside it, else on PATH; PostgreSQL's programs
 # are in $PG_BIN, else on PATH, else the newest /usr/lib/postgresql/*/bin. Ports are free
-# ones picked at `up`, or $REELEDITOR_CLUSTER_PORT_BASE .. +6. $REELEDITOR_CLUSTER_SERVE_ARGS
+# ones picked at `up`, or $REELEDITOR_CLUSTER_PORT_BASE .. +7. $REELEDITOR_CLUSTER_SERVE_ARGS
 # and $REELEDITOR_CLUSTER_WORKER_ARGS add words to the nodes' and workers' command lines;
 # $REELEDITOR_CLUSTER_WORKERS sets how many workers (default 2).
 # deploy/README.md says what each piece is in production.
@@ -226,6 +226,8 @@ http {
     server_tokens off;
     log_format upstream '\$remote_addr "\$request" \$status \$request_length '
                         'node=\$upstream_addr cache=\$upstream_cache_status \$request_time';
+    # One key for the edge and its purge listener: the path and query, whoever asks.
+    proxy_cache_key \$scheme\$proxy_host\$request_uri;
 
     # Round robin: consecutive requests of one upload go to different nodes, which share
     # nothing but the catalog, the queue and the bucket. A node that refuses a connection
@@ -270,7 +272,8 @@ http {
     }
 
     # The edge cache for what everyone reads (a CDN in production). Media URLs are
-    # content-addressed, so the origin's Cache-Control (a year, immutable) is trusted.
+    # content-addressed, so the origin's Cache-Control (a year, immutable; a minute for
+    # playlists and 404s; 10 s for lists) is trusted.
     server {
         listen 127.0.0.1:$EDGE_PORT;
         access_log $STATE/logs/nginx-edge.log upstream;
@@ -285,15 +288,44 @@ http {
         proxy_cache_lock on;             # one origin fetch per object, however many ask
         proxy_cache_revalidate on;
         proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+        add_header X-Cache-Status \$upstream_cache_status always;
         location /media/ {
             proxy_pass http://origin_nodes;
             proxy_cache_valid 200 30d;   # when the origin says nothing
-            add_header X-Cache-Status \$upstream_cache_status always;
+            proxy_cache_valid 404 1m;
         }
         location = /feed.json {
             proxy_pass http://origin_nodes;
             proxy_cache_valid 200 5s;
-            add_header X-Cache-Status \$upstream_cache_status always;
+        }
+        location /api/reels {
+            proxy_pass http://origin_nodes;
+            # an owner's request is never answered from, nor stored in, the shared cache
+            proxy_cache_bypass \$http_authorization;
+            proxy_no_cache \$http_authorization;
+        }
+        location / { return 404; }
+    }
+
+    # The edge's purge listener (a CDN's purge API in production): the nodes, after a
+    # delete, GET each URL the reel had here (serve --edge). The same cache zone and key,
+    # but the answer is always fetched from the origin and stored over what the edge held:
+    # the reel's 404s and the lists without it. Loopback only: only the nodes may ask.
+    server {
+        listen 127.0.0.1:$PURGE_PORT;
+        access_log $STATE/logs/nginx-purge.log upstream;
+        allow 127.0.0.1;
+        deny all;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host \$http_host;
+        proxy_connect_timeout 2s;
+        proxy_cache edge;
+        proxy_cache_bypass 1;
+        proxy_cache_valid 404 1m;
+        location ~ ^/(media/|feed\\.json\$|api/reels) {
+            limit_except GET { deny all; }
+            proxy_pass http://origin_nodes;
         }
         location / { return 404; }
     }
@@ -319,11 +351,11 @@ cmd_up() {
 
   local ports
   if [ -n "${REELEDITOR_CLUSTER_PORT_BASE:-}" ]; then
-    ports=$(seq "$REELEDITOR_CLUSTER_PORT_BASE" $((REELEDITOR_CLUSTER_PORT_BASE + 6)) | tr '\n' ' ')
+    ports=$(seq "$REELEDITOR_CLUSTER_PORT_BASE" $((REELEDITOR_CLUSTER_PORT_BASE + 7)) | tr '\n' ' ')
   else
-    ports=$(free_ports 7)
+    ports=$(free_ports 8)
   fi
-  read -r REDIS_PORT PG_PORT S3_PORT NODE1_PORT NODE2_PORT INGEST_PORT EDGE_PORT <<<"$ports"
+  read -r REDIS_PORT PG_PORT S3_PORT NODE1_PORT NODE2_PORT INGEST_PORT EDGE_PORT PURGE_PORT <<<"$ports"
   # What must be reachable by the postgres user and nginx's workers (the state folder may be
   # private, say a test's tmp_path), and is removed by down.
   RUN_DIR=$(mktemp -d /tmp/reeleditor-cluster-run.XXXXXX)
@@ -347,6 +379,7 @@ cmd_up() {
     echo "NODE2_PORT=$NODE2_PORT"
     echo "INGEST_PORT=$INGEST_PORT"
     echo "EDGE_PORT=$EDGE_PORT"
+    echo "PURGE_PORT=$PURGE_PORT"
     echo "CATALOG=$CATALOG"
     echo "QUEUE=$QUEUE"
     echo "STORAGE=$STORAGE"
@@ -395,7 +428,8 @@ cmd_up() {
     port=NODE${n}_PORT
     log "starting ingest/API node $n on 127.0.0.1:${!port}"
     spawn "node$n" "$REELEDITOR" serve --host 127.0.0.1 --port "${!port}" \
-      --storage "$STORAGE" --catalog "$CATALOG" --queue "$QUEUE" --workers 0 $SERVE_ARGS
+      --storage "$STORAGE" --catalog "$CATALOG" --queue "$QUEUE" --workers 0 \
+      --edge "http://127.0.0.1:$PURGE_PORT" $SERVE_ARGS
   done
   for n in $(seq 1 "$WORKERS"); do
     log "starting worker $n"
@@ -457,7 +491,7 @@ cmd_status() {
       s3) where=${S3_PORT:+127.0.0.1:$S3_PORT} ;;
       node1) where=${NODE1_PORT:+127.0.0.1:$NODE1_PORT} ;;
       node2) where=${NODE2_PORT:+127.0.0.1:$NODE2_PORT} ;;
-      nginx) where=${INGEST_PORT:+ingest 127.0.0.1:$INGEST_PORT, edge 127.0.0.1:$EDGE_PORT} ;;
+      nginx) where=${INGEST_PORT:+ingest 127.0.0.1:$INGEST_PORT, edge 127.0.0.1:$EDGE_PORT, purge 127.0.0.1:$PURGE_PORT} ;;
       *) where="" ;;
     esac
     if [ -n "$pid" ]; then

@@ -49,6 +49,13 @@ class ControlledServer:
                 self.end_headers()
                 self.wfile.write(res.body)
 
+            def do_DELETE(self) -> None:
+                owner.requests.append(("DELETE", self.path, dict(self.headers)))
+                gone = owner.resources.pop(self.path, None)
+                self.send_response(204 if gone is not None else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def date_time_string(self, timestamp=None) -> str:
                 return formatdate(owner.clock() if timestamp is None else timestamp, usegmt=True)
 

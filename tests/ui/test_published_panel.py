@@ -179,3 +179,46 @@ def test_offline_the_cached_reels_and_posters_are_still_shown(qtbot, window, ree
     item = row_of(panel, reel_id)
     assert item is not None and not item.icon().isNull() and "ready" in item.text()
     assert not panel.buttons["delete"].isEnabled()
+
+
+def test_publish_to_the_bundled_cloud_then_watch_it(qtbot, recorded_session, runner):
+    """The whole path with the real upload and processing: the app serves its bundled
+    cloud, the reel shows at once, turns ready, and plays from the cache."""
+    import socket
+
+    from reeleditor.storage.media_cache import MediaCache
+    from reeleditor.ui.published_panel import local_reels
+    from reeleditor.ui.uploads_panel import UploadController
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    paths = AppPaths.from_env().ensure()
+    settings = Settings(endpoint=f"http://127.0.0.1:{port}/files/", export_preset="small")
+    controller = UploadController(
+        paths, recorded_session.store, runner, settings, bundled_endpoint=settings.endpoint
+    )
+    panel = PublishedPanel(
+        runner,
+        MediaCache(paths.media_cache),
+        lambda: settings.endpoint,
+        local=lambda: local_reels(controller.queue, recorded_session.store),
+    )
+    qtbot.addWidget(panel)
+    try:
+        with qtbot.waitSignal(controller.finished, timeout=60000) as done:
+            controller.publish(recorded_session.draft, lambda m: None)
+        assert done.args[1] == ""
+        reel_id = controller.queue.get(done.args[0]).upload_url.rsplit("/", 1)[-1]
+        panel.reel_published()
+        qtbot.waitUntil(lambda: row_of(panel, reel_id) is not None, timeout=5000)
+        qtbot.waitUntil(lambda: "ready" in row_of(panel, reel_id).text(), timeout=90000)
+        panel.list.setCurrentItem(row_of(panel, reel_id))
+        panel.play_selected()
+        player = panel.player.player
+        qtbot.waitUntil(lambda: player.position() > 100, timeout=20000)
+        panel.player.stop()
+    finally:
+        qtbot.waitUntil(lambda: not panel.loading, timeout=10000)
+        panel._poll.stop()
+        controller.close()

@@ -174,3 +174,24 @@ def test_delete_by_its_owner_removes_every_prefix_and_the_upload(shape):
     assert requests.get(f"{server.url}/{prefix}reel.mp4", timeout=5).status_code == 404
     assert requests.get(url, timeout=5).status_code == 404
     assert requests.get(f"{server.url}/api/reels", timeout=5).json()["reels"] == []
+
+
+def test_an_edge_that_fails_or_hangs_does_not_hold_up_a_delete(tmp_path):
+    import socket
+
+    from reeleditor.cloud.app import Options
+    from tests.cloud.services import free_port
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        edges = (f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        server = serve_in_thread("127.0.0.1", 0, tmp_path / "c", options=Options(edges=edges))
+        try:
+            reel_id, _ = publish_reel(server, FILES)
+            started = time.monotonic()
+            gone = requests.delete(f"{server.url}/api/reels/{reel_id}", timeout=30)
+            assert gone.status_code == 204 and time.monotonic() - started < 5
+            assert server.cloud.catalog.get_reel(reel_id) is None
+        finally:
+            server.close()

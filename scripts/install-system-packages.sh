@@ -3,7 +3,8 @@
 #   scripts/install-system-packages.sh          what the app loads (Qt's libraries, PortAudio)
 #   scripts/install-system-packages.sh --test   plus what the tests use: ffmpeg (benchmark
 #       baseline), PulseAudio with its ALSA plugin (a null-sink microphone), Node.js + npm
-#       (the official tus server), when they are not there already; and the scale-out
+#       (the official tus server), when they are not there already; Chromium (the web
+#       player's tests drive Debian's build through Playwright); and the scale-out
 #       cloud's engines that deploy/local-cluster.sh and tests/cloud start on loopback:
 #       PostgreSQL, Redis, nginx (moto, the S3 server, comes from the lock's test extra)
 set -eu
@@ -13,6 +14,7 @@ pkgs="$pkgs python3-venv"
 if [ "${1:-}" = "--test" ]; then
   pkgs="$pkgs ffmpeg pulseaudio pulseaudio-utils libasound2-plugins"
   pkgs="$pkgs postgresql redis-server nginx curl"
+  pkgs="$pkgs chromium"
   # A Node.js from elsewhere (nodesource) carries its own npm; Debian's npm would clash.
   command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 fi

@@ -26,6 +26,7 @@
   var nextUrl = '/api/reels?limit=' + PAGE;
   var loading = null;         // the feed request in flight, if any
   var current = -1;           // index of the reel on screen
+  var aimed = null;           // {index, at}: where the last key press is scrolling to
   var muted = true;
   var webp = false;
 
@@ -206,6 +207,7 @@
 
   function activate(index) {
     if (index === current || !slides[index]) return;
+    if (aimed && aimed.index === index) aimed = null;
     var previous = slides[current];
     if (previous) {
       previous.video.pause();
@@ -239,9 +241,13 @@
     });
   }, { root: feed, threshold: [0.6] });
 
+  // Keys pressed quickly step on from where the last one is heading, not from where the
+  // smooth scroll is now (which would count two presses as one).
   function go(step) {
-    var target = slides[current + step];
+    var from = aimed && Date.now() - aimed.at < 1000 ? aimed.index : current;
+    var target = slides[from + step];
     if (!target) return;
+    aimed = { index: from + step, at: Date.now() };
     var smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     target.el.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
   }
@@ -296,6 +302,8 @@
     }
     event.preventDefault();
   });
+
+  feed.addEventListener('touchstart', function () { aimed = null; }, { passive: true });
 
   window.addEventListener('hashchange', function () {
     var id = decodeURIComponent(location.hash.slice(1));

@@ -1,0 +1,1 @@
+"""The web player's tests: a real headless Chromium against the origin."""

@@ -116,9 +116,7 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
                 raise MediaRejected("this file is not a video (it looks like a still image)")
             has_audio = bool(container.streams.audio)
             video.thread_type = "AUTO"
-            first = next(container.decode(video), None)
-            if first is None:
-                raise MediaRejected("it has no video frames")
+            first = _first_frame(container, video)
             rotation = clockwise_rotation(getattr(first, "rotation", 0) or 0)
             fps = float(video.average_rate or video.guessed_rate or 0)
             duration = _duration(container, video)
@@ -139,6 +137,17 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
         sha256=digest,
         bytes=size,
     )
+
+
+def _first_frame(container, video):
+    """The first decodable frame; a stream of undecodable packets counts as no frames."""
+    try:
+        first = next(container.decode(video), None)
+    except av.error.FFmpegError:
+        first = None
+    if first is None:
+        raise MediaRejected("it has no video frames that can be played")
+    return first
 
 
 def _duration(container, video) -> float:

@@ -48,24 +48,22 @@ def make_clip(
     audio: np.ndarray | str | None = "tone",
     black_frames: int = 0,
     pix_fmt: str = "yuv420p",
-    rotate: int | None = None,
+    codec: str = "libx264",
 ) -> Path:
     """An H.264 (+ AAC) MP4 with motion: the texture scrolls and a bright block moves.
 
     `audio` "tone" gives a -20 dBFS sine; None gives no audio stream; an array is used as is.
-    `black_frames` opening frames are black (the poster must skip them).
+    `black_frames` opening frames are black (the poster must skip them). Odd sizes need a
+    codec without 4:2:0 (e.g. "ffv1" into a .mkv).
     """
     if isinstance(audio, str):
         audio = tone(seconds, -20.0)
     texture = _texture(width + 64, height + 64)
     frames = round(seconds * fps)
     with av.open(str(path), "w") as container:
-        video = container.add_stream(
-            "libx264", rate=fps, options={"preset": "ultrafast", "crf": "14"}
-        )
+        options = {"preset": "ultrafast", "crf": "14"} if codec == "libx264" else {}
+        video = container.add_stream(codec, rate=fps, options=options)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
-        if rotate is not None:
-            video.metadata["rotate"] = str(rotate)
         sound = None
         if audio is not None:
             sound = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
@@ -95,3 +93,40 @@ def make_clip(
             for packet in sound.encode(None):
                 container.mux(packet)
     return path
+
+
+def ffmpeg_cli() -> str:
+    """The ffmpeg CLI (apt) as an independent meter: skipped where missing, failed in CI."""
+    import os
+    import shutil
+
+    import pytest
+
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("the ffmpeg CLI is required in CI (apt install ffmpeg)")
+    pytest.skip("the ffmpeg CLI is not installed")
+
+
+def r128(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) from ffmpeg's ebur128 filter's Summary."""
+    import re
+    import subprocess
+
+    command = [ffmpeg_cli(), "-nostats", "-hide_banner", "-i", str(path)]
+    command += ["-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
+    log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    summary = log[log.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def joined(folder: Path, names: list[str], target: Path) -> Path:
+    """Init segment + media segments concatenated: a fragmented MP4 any demuxer reads."""
+    with open(target, "wb") as out:
+        for name in names:
+            out.write((folder / name).read_bytes())
+    return target

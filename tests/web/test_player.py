@@ -70,6 +70,13 @@ def paused(page, reel_id: str) -> bool:
 
 
 def screenshot(page, tmp_path, name: str) -> None:
+    # once the snap has settled: the reel on screen fills it exactly
+    page.wait_for_function(
+        """() => {
+            const reel = document.querySelector('.reel[aria-current]');
+            return reel && Math.abs(reel.getBoundingClientRect().top) < 1;
+        }"""
+    )
     shot = tmp_path / name
     page.screenshot(path=str(shot))
     if os.environ.get("REELEDITOR_UPDATE_SCREENSHOTS"):

@@ -172,14 +172,15 @@ class MediaCache:
 
     def evict(self, keep: Path | None = None) -> list[Path]:
         """Drop the least recently used bodies (with their .meta) until the cache fits its
-        limit; `keep` (the body just written) goes last."""
+        limit; never `keep` (the body just written)."""
         stats = {}
         for p in self._files():
             with contextlib.suppress(OSError):
                 stats[p] = p.stat()
         total = sum(s.st_size for s in stats.values())
-        bodies = [p for p in stats if p.suffix != META]
-        bodies.sort(key=lambda p: (p == keep, stats[p].st_mtime))
+        # the body just written stays even alone over the limit: its caller is about to use it
+        bodies = [p for p in stats if p.suffix != META and p != keep]
+        bodies.sort(key=lambda p: stats[p].st_mtime)
         gone = []
         for path in bodies:
             if total <= self.limit:

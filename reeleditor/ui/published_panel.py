@@ -245,6 +245,7 @@ class PublishedPanel(QWidget):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
+        self._poll_ms = min(POLL_MAX, int(self._poll_ms * POLL_GROWTH))
         self.offline = "cannot reach" in message
         self.status.setText(f"Offline: {message}" if self.offline else message)
 

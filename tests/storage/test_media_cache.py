@@ -80,3 +80,13 @@ def test_old_partials_of_a_killed_run_are_swept(tmp_path):
     young.write_bytes(b"y")
     MediaCache(root)
     assert not stale.exists() and young.exists()
+
+
+def test_a_body_bigger_than_the_limit_is_kept_for_its_caller(tmp_path):
+    cache = MediaCache(tmp_path / "c", limit_bytes=100)
+    cache.put("http://x/a.jpg", b"a" * 50)
+    path = cache.put("http://x/big.mp4", b"b" * 500)
+    assert path.read_bytes() == b"b" * 500  # about to be played: not evicted under it
+    assert cache.get("http://x/a.jpg") is None
+    cache.put("http://x/c.jpg", b"c" * 50)
+    assert cache.get("http://x/big.mp4") is None  # the next write makes room

@@ -113,6 +113,13 @@ def load_reels(endpoint: str, token_for, cache: MediaCache, local: Callable[[], 
         if held is None:
             raise
         reels, offline = json.loads(held.read_bytes()), True
+        listed = {r["id"] for r in reels}
+        recent = time.time() - JUST_PUBLISHED
+        reels[:0] = [  # offline, what was just published here still shows, on its way
+            {"id": rid, "state": "processing", "title": own.title, "local": True}
+            for rid, own in mine.items()
+            if rid not in listed and own.finished >= recent
+        ]
     for reel in reels:
         reel["poster_image"] = None
         own = mine.get(reel["id"])

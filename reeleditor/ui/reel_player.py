@@ -71,6 +71,12 @@ class ReelPlayerWidget(QWidget):
         self.bar.hide()
         self.caption.setText(message)
 
+    def hideEvent(self, event) -> None:
+        """Another tab is shown: the reel pauses instead of playing unseen."""
+        if self.player.playbackState() == QMediaPlayer.PlayingState:
+            self.player.pause()
+        super().hideEvent(event)
+
     @Slot()
     def stop(self) -> None:
         self.player.stop()

@@ -63,10 +63,10 @@ def open_tab(qtbot, window) -> PublishedPanel:
     return panel
 
 
-def just_published(window, reels, tmp_path) -> str:
+def just_published(window, reels, tmp_path, reel_id: str = "") -> str:
     """What an upload that just ended leaves: a queue entry (upload URL = reel id) of a
-    draft with a thumbnail, and the reel processing on the server."""
-    reel_id = reels.processing("my new reel")
+    draft with a thumbnail, and the reel processing on the server (unless given)."""
+    reel_id = reel_id or reels.processing("my new reel")
     draft = window.store.create("my new reel")
     make_jpg(window.store.thumb_path(draft.id), "green")
     export = tmp_path / "export.mp4"
@@ -120,6 +120,8 @@ def test_a_ready_reel_plays_inline_from_the_cache(qtbot, window, reels):
     mp4 = panel.selected()["mp4_url"]
     assert panel.cache.lookup(mp4) is not None
     assert player.source().toLocalFile() == str(panel.cache.get(mp4))
+    window.tabs.setCurrentWidget(window.uploads_panel)  # out of sight: it pauses
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PausedState, timeout=5000)
 
 
 def test_copy_link_puts_the_web_link_on_the_clipboard(qtbot, window, reels, cloud):
@@ -166,11 +168,14 @@ def test_a_refused_delete_says_why_in_one_line(qtbot, window, reels):
     assert row_of(panel, reel_id) is not None
 
 
-def test_offline_the_cached_reels_and_posters_are_still_shown(qtbot, window, reels, cloud):
+def test_offline_the_cached_reels_and_posters_are_still_shown(
+    qtbot, window, reels, cloud, tmp_path
+):
     reel_id = reels.ready("seen before")
     panel = open_tab(qtbot, window)
     assert not row_of(panel, reel_id).icon().isNull()
-    cloud.close()  # the endpoint goes away
+    cloud.close()  # the endpoint goes away, just as an upload from here ends
+    fresh = just_published(window, reels, tmp_path, reel_id="f" * 32)
     panel.reels = []
     panel._show()
     panel.refresh()
@@ -178,6 +183,8 @@ def test_offline_the_cached_reels_and_posters_are_still_shown(qtbot, window, ree
     assert panel.status.text().startswith("Offline")
     item = row_of(panel, reel_id)
     assert item is not None and not item.icon().isNull() and "ready" in item.text()
+    mine = row_of(panel, fresh)  # just published here: shown, on its way, its own poster
+    assert "processing" in mine.text() and not mine.icon().isNull()
     assert not panel.buttons["delete"].isEnabled()
 
 

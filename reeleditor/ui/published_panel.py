@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 POSTER = QSize(72, 128)
 ON_ITS_WAY = ("uploading", "queued", "processing")
 JUST_PUBLISHED = 600.0  # seconds an upload counts as just published (shown before listed)
+MAX_IMAGES = 200  # decoded posters kept between listings
 POLL_FIRST, POLL_MAX, POLL_GROWTH = 2000, 15000, 1.5  # ms between listings while processing
 STATE_TEXT = {
     "uploading": "uploading…",
@@ -97,9 +98,13 @@ def _poster_image(path: Path | str | None) -> QImage | None:
     return image.scaled(POSTER, Qt.KeepAspectRatio, Qt.SmoothTransformation)
 
 
-def load_reels(endpoint: str, token_for, cache: MediaCache, local: Callable[[], dict]):
+def load_reels(
+    endpoint: str, token_for, cache: MediaCache, local: Callable[[], dict], images: dict
+):
     """The work of one listing (on a worker): yields the local reels first (shown at once),
-    returns (reels, offline). Offline, the last listing held stands in."""
+    returns (reels, offline). Offline, the last listing held stands in (none: empty), and
+    posters come only from the cache. `images` keeps decoded posters by URL between polls
+    (a poster URL never changes content)."""
     from reeleditor.cloud.client import Offline, fetch_cached, list_reels
 
     mine = local()
@@ -110,9 +115,7 @@ def load_reels(endpoint: str, token_for, cache: MediaCache, local: Callable[[], 
         cache.put(key, json.dumps(reels).encode())
     except Offline:
         held = cache.get(key)
-        if held is None:
-            raise
-        reels, offline = json.loads(held.read_bytes()), True
+        reels, offline = (json.loads(held.read_bytes()) if held else []), True
         listed = {r["id"] for r in reels}
         recent = time.time() - JUST_PUBLISHED
         reels[:0] = [  # offline, what was just published here still shows, on its way
@@ -126,11 +129,17 @@ def load_reels(endpoint: str, token_for, cache: MediaCache, local: Callable[[], 
         if reel.get("state") != "ready" and own is not None and own.poster is not None:
             reel["poster_image"] = _poster_image(own.poster)  # the creator's own, at once
             continue
-        if reel.get("poster_url"):
-            try:
-                reel["poster_image"] = _poster_image(fetch_cached(reel["poster_url"], cache).path)
+        url = reel.get("poster_url")
+        if url and url in images:
+            reel["poster_image"] = images[url]
+        elif url:
+            try:  # offline: only what the cache holds (no connection attempt per poster)
+                path = cache.get(url) if offline else fetch_cached(url, cache).path
+                reel["poster_image"] = images[url] = _poster_image(path)
             except ReelEditorError as exc:  # a missing poster leaves a blank tile
                 log.info("no poster for %s: %s", reel["id"], exc)
+    while len(images) > MAX_IMAGES:
+        images.pop(next(iter(images)))
         if reel["poster_image"] is None and own is not None:
             reel["poster_image"] = _poster_image(own.poster)
     return reels, offline
@@ -163,6 +172,7 @@ class PublishedPanel(QWidget):
         self._download = None
         self._playing: tuple[str, str] = ("", "")  # reel id, title: downloading or playing
         self._deleted: set[str] = set()
+        self._images: dict = {}  # poster URL -> scaled QImage, filled on the worker
         self.list = QListWidget()
         self.list.setObjectName("publishedList")
         self.list.setViewMode(QListView.ListMode)
@@ -206,9 +216,10 @@ class PublishedPanel(QWidget):
         if not self.reels:
             self.status.setText("Loading your reels…")
         endpoint, cache, token_for, local = self.endpoint(), self.cache, self.token_for, self.local
+        images = self._images
         self.runner.start(
             "published",
-            lambda: load_reels(endpoint, token_for, cache, local),
+            lambda: load_reels(endpoint, token_for, cache, local, images),
             on_progress=self._on_load_progress,
             on_finished=self._on_load_finished,
             on_failed=self._on_load_failed,
@@ -237,6 +248,8 @@ class PublishedPanel(QWidget):
             self.status.setText(
                 f"Offline: showing the {len(reels)} reel(s) this computer holds; "
                 "they update when the server answers."
+                if reels
+                else "Offline: the server does not answer, and no list of your reels is held."
             )
         elif reels:
             waiting = sum(r.get("state") in ON_ITS_WAY for r in reels)
@@ -253,8 +266,7 @@ class PublishedPanel(QWidget):
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
         self._poll_ms = min(POLL_MAX, int(self._poll_ms * POLL_GROWTH))
-        self.offline = "cannot reach" in message
-        self.status.setText(f"Offline: {message}" if self.offline else message)
+        self.status.setText(message)  # a refused token, a server error: one line
 
     @Slot()
     def _on_load_done(self) -> None:

@@ -229,3 +229,18 @@ def test_publish_to_the_bundled_cloud_then_watch_it(qtbot, recorded_session, run
         qtbot.waitUntil(lambda: not panel.loading, timeout=10000)
         panel._poll.stop()
         controller.close()
+
+
+def test_a_refused_token_and_an_endpoint_never_reached_are_said_plainly(qtbot, window, cloud):
+    panel = window.feed_panel
+    panel.token_for = lambda _endpoint: "not-a-known-token"
+    panel.refresh()
+    qtbot.waitUntil(lambda: "no valid token" in panel.status.text(), timeout=10000)
+    assert not panel.offline and "\n" not in panel.status.text()
+    cloud.close()
+    qtbot.waitUntil(lambda: not panel.loading, timeout=10000)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.offline and not panel.loading, timeout=15000)
+    assert panel.status.text() == (
+        "Offline: the server does not answer, and no list of your reels is held."
+    )

@@ -230,12 +230,17 @@ class PublishedPanel(QWidget):
     def _on_load_progress(self, first: dict) -> None:
         """The reels this computer uploaded, before the server answers: a reel not listed
         yet shows at once, processing, with its own poster."""
+        from reeleditor.cloud.client import on_endpoint
+
         listed = {r["id"] for r in self.reels} | self._deleted
-        recent = time.time() - JUST_PUBLISHED
+        recent, endpoint = time.time() - JUST_PUBLISHED, self.endpoint()
         for reel_id, (own, image) in first.get("local", {}).items():
             if reel_id not in listed and own.finished >= recent:
                 reel = {"id": reel_id, "state": "processing", "title": own.title}
-                self.reels.insert(0, {**reel, "poster_image": image, "local": True})
+                link = on_endpoint(f"/#{reel_id}", endpoint)  # the link works once it is ready
+                self.reels.insert(
+                    0, {**reel, "poster_image": image, "local": True, "web_url": link}
+                )
         self._show()
 
     @Slot(object)

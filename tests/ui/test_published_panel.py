@@ -94,6 +94,8 @@ def test_a_just_published_reel_shows_at_once_with_its_local_poster_then_turns_re
     qtbot.waitUntil(lambda: row_of(panel, reel_id) is not None, timeout=5000)
     item = row_of(panel, reel_id)
     assert "processing" in item.text() and not item.icon().isNull()  # the draft's thumbnail
+    panel.list.setCurrentItem(item)
+    assert panel.buttons["copy"].isEnabled() and not panel.buttons["play"].isEnabled()
     qtbot.waitUntil(lambda: len(rows(panel)) == 3 and not panel.loading, timeout=10000)
     assert "failed: the uploaded file is not a video" in row_of(panel, failed).text()
     assert "ready · 2.0 s" in row_of(panel, older).text()
@@ -104,7 +106,7 @@ def test_a_just_published_reel_shows_at_once_with_its_local_poster_then_turns_re
     qtbot.waitUntil(lambda: not panel.polling, timeout=10000)  # none on its way: it stops
 
 
-def test_a_ready_reel_plays_inline_from_the_cache(qtbot, window, reels):
+def test_a_ready_reel_plays_inline_from_the_cache_online_or_not(qtbot, window, reels, cloud):
     reel_id = reels.ready("to watch")
     panel = open_tab(qtbot, window)
     panel.list.setCurrentItem(row_of(panel, reel_id))
@@ -122,6 +124,11 @@ def test_a_ready_reel_plays_inline_from_the_cache(qtbot, window, reels):
     assert player.source().toLocalFile() == str(panel.cache.get(mp4))
     window.tabs.setCurrentWidget(window.uploads_panel)  # out of sight: it pauses
     qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PausedState, timeout=5000)
+    cloud.close()  # offline: the copy held plays again
+    window.tabs.setCurrentWidget(panel)
+    panel.player.stop()
+    panel.buttons["play"].click()
+    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
 
 
 def test_copy_link_puts_the_web_link_on_the_clipboard(qtbot, window, reels, cloud):

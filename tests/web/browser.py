@@ -36,6 +36,12 @@ def chromium_path() -> str:
     return found
 
 
+def need_ffmpeg() -> None:
+    """The fixtures are made by the ffmpeg CLI (apt), as the benchmarks' baseline is."""
+    if not shutil.which("ffmpeg"):
+        _missing("ffmpeg is not installed (apt-get install ffmpeg)")
+
+
 def _missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: CI must run the web player's tests")
@@ -118,3 +124,25 @@ def swipe_up(page, distance: int = 400, steps: int = 10) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     finally:
         cdp.detach()
+
+
+def video(reel_id: str) -> str:
+    return f"document.querySelector('.reel[data-id=\"{reel_id}\"] video')"
+
+
+def wait_playing(page, reel_id: str, timeout: float = 20_000) -> None:
+    """Its frames decode (readyState >= 2) and its clock moves while on screen."""
+    start = page.evaluate(f"() => {video(reel_id)}?.currentTime ?? -1")
+    page.wait_for_function(
+        f"""(start) => {{
+            const v = {video(reel_id)};
+            return v && v.readyState >= 2 && !v.paused && v.currentTime > start + 0.3
+                && v.closest('.reel').getAttribute('aria-current') === 'true';
+        }}""",
+        arg=start,
+        timeout=timeout,
+    )
+
+
+def paused(page, reel_id: str) -> bool:
+    return page.evaluate(f"() => {video(reel_id)}.paused")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -16,10 +15,6 @@ from reeleditor.cloud.web import player_routes
 SECONDS = 6  # three 2 s segments per reel
 # lavfi sources: each reel looks different in the screenshots
 PICTURES = ("testsrc2", "smptebars", "rgbtestsrc")
-
-
-def ffmpeg() -> str | None:
-    return shutil.which("ffmpeg")
 
 
 def make_reel(folder: Path, picture: str, *, mp4: bool) -> None:

@@ -12,8 +12,8 @@ import shutil
 import pytest
 
 from tests.conftest import REPO
-from tests.web.browser import open_phone, swipe_up
-from tests.web.fixture_origin import PICTURES, FixtureOrigin, ffmpeg, make_reel, reel_json
+from tests.web.browser import need_ffmpeg, open_phone, paused, swipe_up, video, wait_playing
+from tests.web.fixture_origin import PICTURES, FixtureOrigin, make_reel, reel_json
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +23,7 @@ TITLES = ("First reel", "Second reel", "Third reel (processing)")
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory):
-    if ffmpeg() is None:
-        if os.environ.get("CI"):
-            pytest.fail("ffmpeg is not installed: CI must run the web player's tests")
-        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
+    need_ffmpeg()
     root = tmp_path_factory.mktemp("media")
     for i, reel_id in enumerate(IDS):
         make_reel(root / reel_id / "d1g35t", PICTURES[i], mp4=i < 2)
@@ -45,28 +42,6 @@ def origin(media):
     server = FixtureOrigin(media, feed(), page_cap=2).start()  # 2 a page: `next` is followed
     yield server
     server.close()
-
-
-def video(reel_id: str) -> str:
-    return f"document.querySelector('.reel[data-id=\"{reel_id}\"] video')"
-
-
-def wait_playing(page, reel_id: str, timeout: float = 20_000) -> None:
-    """Its frames decode (readyState >= 2) and its clock moves while on screen."""
-    start = page.evaluate(f"() => {video(reel_id)}?.currentTime ?? -1")
-    page.wait_for_function(
-        f"""(start) => {{
-            const v = {video(reel_id)};
-            return v && v.readyState >= 2 && !v.paused && v.currentTime > start + 0.3
-                && v.closest('.reel').getAttribute('aria-current') === 'true';
-        }}""",
-        arg=start,
-        timeout=timeout,
-    )
-
-
-def paused(page, reel_id: str) -> bool:
-    return page.evaluate(f"() => {video(reel_id)}.paused")
 
 
 def screenshot(page, tmp_path, name: str) -> None:

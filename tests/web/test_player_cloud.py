@@ -11,9 +11,8 @@ import requests
 from reeleditor.cloud.server import serve_in_thread, wait_published
 from reeleditor.upload.queue import UploadQueue
 from reeleditor.upload.transfer import Uploader
-from tests.web.browser import open_phone, swipe_up
-from tests.web.fixture_origin import PICTURES, ffmpeg
-from tests.web.test_player import wait_playing
+from tests.web.browser import need_ffmpeg, open_phone, swipe_up, video, wait_playing
+from tests.web.fixture_origin import PICTURES
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +43,7 @@ def upload(base: str, path, title: str, home) -> str:
 
 
 def test_reels_uploaded_to_the_cloud_play_in_the_browser(tmp_path, reel_home):
-    if ffmpeg() is None:
-        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
+    need_ffmpeg()
     server = serve_in_thread("127.0.0.1", 0, tmp_path / "cloud")
     try:
         ids = []
@@ -72,9 +70,7 @@ def test_reels_uploaded_to_the_cloud_play_in_the_browser(tmp_path, reel_home):
             )
             swipe_up(page)
             wait_playing(page, older)
-            assert page.evaluate(
-                f"() => document.querySelector('.reel[data-id=\"{newer}\"] video').paused"
-            )
+            assert page.evaluate(f"() => {video(newer)}.paused")
         assert watched.errors == []
     finally:
         server.close()

@@ -114,8 +114,9 @@ def measure(reel: Path, runs: int, work: Path) -> dict:
 def projection(m: dict, creators: int, views: int, days: int, edge_hit: float) -> dict:
     """Per day and at steady state, for `creators` reels a day; the assumptions are args."""
     files = m["published_files"]
-    # a view streams the 720p rendition whole (an upper bound: most views stop earlier)
-    view_file = next((s for k, s in files.items() if "720" in k), m["published_bytes"])
+    # a view streams the 720p rung whole (an upper bound: most views stop earlier, and
+    # players on small screens pick a smaller rung)
+    view_file = sum(s for k, s in files.items() if k.startswith("720p/")) or m["published_bytes"]
     reels = creators
     return {
         "reels_per_day": reels,

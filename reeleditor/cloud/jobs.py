@@ -33,14 +33,21 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from reeleditor.cloud.contracts import Catalog, ObjectStore
 from reeleditor.cloud.objects import content_type_for
-from reeleditor.core.errors import MediaError
+from reeleditor.core.errors import Cancelled, MediaError
 
 log = logging.getLogger(__name__)
+UPLOAD_THREADS = 4  # segments are small: a few in flight hide the store's latency
+
+
+class _LeaseLost(Exception):
+    """Another worker owns the job now: stop, publish nothing."""
 
 
 class Outcome(str, enum.Enum):
@@ -73,15 +80,28 @@ def user_reason(exc: MediaError) -> str:
         return (
             "the uploaded file is not the file that was sent (its sha256 differs); upload it again"
         )
+    reason = getattr(exc, "reason", "")  # the pipeline's refusal, already in a user's words
+    if reason:
+        return reason
     return "the uploaded file is not a video that can be played; export it again and re-upload"
 
 
-def process_upload(source: Path, metadata: dict, out: Path, reel_id: str) -> tuple[Path, dict]:
-    """The processing of today (issue 11 replaces it): a folder of files and its entry."""
-    from reeleditor.cloud.processing import publish
+def process_upload(
+    source: Path,
+    metadata: dict,
+    out: Path,
+    on_preview: Callable[[Path, dict], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> dict:
+    """The processing pipeline (media/publishing.py) run to its end: the complete manifest."""
+    from reeleditor.media.publishing import process_reel
 
-    entry = publish(source, metadata, out, reel_id)
-    return out / reel_id, entry
+    steps = process_reel(source, out, metadata, on_preview=on_preview, should_cancel=should_cancel)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 def outputs_digest(folder: Path, names: list[str]) -> str:
@@ -93,6 +113,18 @@ def outputs_digest(folder: Path, names: list[str]) -> str:
                 digest.update(block)
         digest.update(b"\0")
     return digest.hexdigest()[:32]
+
+
+def put_folder(store: ObjectStore, folder: Path, names: list[str], reel_id: str) -> str:
+    """Every file under a prefix named by their digest, a few at a time; the prefix."""
+    prefix = f"media/{reel_id}/{outputs_digest(folder, names)}/"
+    with ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="cloud-put") as pool:
+        for done in [
+            pool.submit(store.put_file, prefix + n, str(folder / n), content_type_for(n))
+            for n in names
+        ]:
+            done.result()  # the first error, after the others have finished
+    return prefix
 
 
 class Heartbeat:
@@ -157,22 +189,29 @@ def run_job(
             catalog.set_reel_processing(job.reel_id)
             source = work / "upload"
             store.fetch_to_file(upload.key, str(source))
-            folder, entry = process_upload(source, upload.metadata, work / "out", job.reel_id)
-            names = sorted(
-                p.name for p in folder.iterdir() if p.is_file() and p.name != "reel.json"
+
+            def preview(folder: Path, manifest: dict) -> None:
+                # the smallest rung and the poster play while the rest is encoded
+                prefix = put_folder(store, folder, manifest["files"], job.reel_id)
+                if beat.lost.is_set() or not catalog.publish_preview(
+                    job.id, owner, prefix, manifest
+                ):
+                    raise _LeaseLost
+
+            entry = process_upload(
+                source, upload.metadata, work / "out", preview, beat.lost.is_set
             )
-            prefix = f"media/{job.reel_id}/{outputs_digest(folder, names)}/"
             if beat.lost.is_set():
                 return RunResult(Outcome.LOST)
-            for name in names:
-                store.put_file(prefix + name, str(folder / name), content_type_for(name))
-            entry.pop("published", None)  # the catalog row says when
+            prefix = put_folder(store, work / "out", entry["files"], job.reel_id)
             if beat.lost.is_set() or not catalog.publish(job.id, owner, prefix, entry):
                 _forget_prefix(catalog, store, job.reel_id, prefix)
                 return RunResult(Outcome.LOST)
         _delete_quietly(store, upload.key)
         log.info("job %s: reel %s ready at %s", job.id, job.reel_id, prefix)
         return RunResult(Outcome.DONE, prefix=prefix)
+    except (_LeaseLost, Cancelled):
+        return RunResult(Outcome.LOST)
     except MediaError as exc:
         log.warning("job %s: reel %s failed: %s", job.id, job.reel_id, exc)
         catalog.fail(job.id, owner, user_reason(exc))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
 import tempfile
 import threading
-import uuid
 from pathlib import Path
 
 from reeleditor.core.errors import ReelEditorError
+from reeleditor.storage.atomic import atomic_write
 
 
 def cmd_worker(ctx, args) -> int:
@@ -62,32 +63,38 @@ def cmd_worker(ctx, args) -> int:
 
 
 def cmd_process(ctx, args) -> int:
-    from reeleditor.cloud.jobs import process_upload
+    from reeleditor.commands.common import drive, first_interrupt_stops
+    from reeleditor.media.publishing import process_reel
 
     source = Path(args.input)
     if not source.is_file():
-        raise ReelEditorError(f"{source} is not a file")
+        raise ReelEditorError(f"{source} is not a file", "give the path of a video file")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     metadata = {"filename": source.name}
-    if args.title:
-        metadata["title"] = args.title
-    if args.sha256:
-        metadata["sha256"] = args.sha256
-    reel_id = uuid.uuid4().hex
+    for key in ("title", "sha256", "cover"):
+        if getattr(args, key) is not None:
+            metadata[key] = str(getattr(args, key))
+    # built aside and moved in at the end: a failed or interrupted run leaves OUT as it was
     work = Path(tempfile.mkdtemp(prefix=".reeleditor-process-", dir=out))
     try:
-        folder, entry = process_upload(source, metadata, work, reel_id)
-        for item in folder.iterdir():
-            os.replace(item, out / item.name)
+        with first_interrupt_stops() as stop:
+            manifest = drive(process_reel(source, work, metadata), ctx.stderr, stop)
+        atomic_write(work / "reel.json", json.dumps(manifest, indent=1).encode())
+        for item in work.iterdir():
+            target = out / item.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(item, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
-        ctx.json(entry)
+        ctx.json(manifest)
     else:
-        ctx.out(str(out))
-        ctx.warn(f"{entry['duration']:.1f} s, {entry['width']}x{entry['height']}: "
-                 f"{', '.join(sorted(entry['files'].values()))}, poster.jpg")  # fmt: skip
+        ctx.out(str(out / manifest["hls"]))
+        rungs = ", ".join(f"{r['width']}x{r['height']}" for r in manifest["renditions"])
+        ctx.warn(f"{manifest['duration']:.1f} s; HLS {rungs}; {manifest['mp4']}, "
+                 f"{manifest['poster']}, {manifest['sprite']} in {out}")  # fmt: skip
     return 0
 
 
@@ -111,5 +118,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the published files")
     p.add_argument("--title", help="the reel's title")
     p.add_argument("--sha256", help="fail unless INPUT has this sha256")
-    p.add_argument("--json", action="store_true", help="print the reel's entry as JSON")
+    p.add_argument(
+        "--cover", type=float, metavar="S", help="poster at S seconds (default: a sharp frame)"
+    )
+    p.add_argument("--json", action="store_true", help="print the reel's manifest as JSON")
     p.set_defaults(func=cmd_process)

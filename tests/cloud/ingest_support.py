@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from reeleditor.cloud.api import media_url
 from reeleditor.cloud.app import Options
 from reeleditor.cloud.server import CloudServer, serve_in_thread
 
@@ -160,14 +161,13 @@ def make_reel(path, pad: int = 0, frames: int = 10, size: tuple[int, int] = (180
     return path
 
 
-def published_original(server: CloudServer, reel_id: str) -> bytes:
-    """The reel's original as the feed points at it, over HTTP."""
-    [entry] = [
-        e for e in requests.get(f"{server.url}/feed.json", timeout=10).json() if e["id"] == reel_id
-    ]
-    answer = requests.get(server.url + entry["urls"]["original"], timeout=60)
-    assert answer.status_code == 200 and "immutable" in answer.headers["Cache-Control"]
-    return answer.content
+def published_sha256(server: CloudServer, reel_id: str) -> str:
+    """The sha256 of the source the reel was made from (the upload's bytes, which are not
+    kept once published); its poster is fetched over HTTP on the way, as players do."""
+    reel = server.cloud.catalog.get_reel(reel_id)
+    poster = requests.get(server.url + media_url(reel.prefix, reel.meta["poster"]), timeout=60)
+    assert poster.status_code == 200 and "immutable" in poster.headers["Cache-Control"]
+    return reel.meta["source"]["sha256"]
 
 
 def node_peer_dir():

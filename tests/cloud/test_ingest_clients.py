@@ -10,7 +10,7 @@ import requests
 from reeleditor.cloud.server import wait_published
 from reeleditor.upload.queue import UploadQueue
 from reeleditor.upload.transfer import Uploader
-from tests.cloud.ingest_support import js_upload, make_reel, node_peer_dir, published_original
+from tests.cloud.ingest_support import js_upload, make_reel, node_peer_dir, published_sha256
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,11 @@ def test_the_apps_client(shape, tmp_path):
     assert done.state == "done" and done.verified.endswith("sha256 confirmed by server")
     reel_id = done.upload_url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, reel_id) == "published"
-    assert published_original(server, reel_id) == data
+    assert published_sha256(server, reel_id) == digest
     # the owner (here: an open server's only owner) deletes it: media and feed entry go
     [entry] = requests.get(f"{server.url}/feed.json", timeout=5).json()
     assert requests.delete(f"{server.url}/api/reels/{reel_id}", timeout=10).status_code == 204
-    assert requests.get(server.url + entry["urls"]["original"], timeout=5).status_code == 404
+    assert requests.get(server.url + entry["poster_url"], timeout=5).status_code == 404
     assert requests.get(f"{server.url}/feed.json", timeout=5).json() == []
 
 
@@ -46,4 +46,4 @@ def test_tus_js_client(shape, tmp_path, peer_dir):
     url = js_upload(peer_dir, f"{server.url}/files/", path, token=token)
     reel_id = url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, reel_id) == "published"
-    assert published_original(server, reel_id) == path.read_bytes()
+    assert published_sha256(server, reel_id) == hashlib.sha256(path.read_bytes()).hexdigest()

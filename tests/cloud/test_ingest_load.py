@@ -14,7 +14,7 @@ from tests.cloud.ingest_support import (
     Shape,
     make_reel,
     need_scale_out,
-    published_original,
+    published_sha256,
     sha256,
 )
 
@@ -45,7 +45,7 @@ def test_20_concurrent_uploads_of_20_mib_are_byte_identical_and_ready(shape, tmp
     assert len(set(ids)) == 20
     for path, reel_id in zip(paths, ids, strict=True):
         assert wait_published(server, reel_id, timeout=120) == "published"
-        assert sha256(published_original(server, reel_id)) == digests[path.name]
+        assert published_sha256(server, reel_id) == digests[path.name]
         assert len(server.cloud.catalog.jobs_for_reel(reel_id)) == 1
 
 

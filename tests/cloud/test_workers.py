@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -100,8 +101,8 @@ def test_a_job_whose_worker_is_killed_completes_once_on_another(urls, tmp_path):
         assert (done.state, done.attempts, done.worker.split("/")[0]) == (JobState.DONE, 2, "w2")
         assert len(catalog.jobs_for_reel(reel_id)) == 1
         reel = catalog.get_reel(reel_id)
-        assert published_prefixes(store, reel_id) == {reel.prefix}
-        assert b"".join(store.read(reel.prefix + "original.mp4")) == video
+        assert reel.prefix in published_prefixes(store, reel_id)  # and the preview's
+        assert reel.meta["source"]["sha256"] == hashlib.sha256(video).hexdigest()
         assert store.stat(key) is None
     finally:
         for proc in (first, second):
@@ -117,8 +118,13 @@ def test_process_makes_the_published_files_with_no_server(tmp_path):
     result = run_cli("process", str(video), "--out", str(tmp_path / "out"), "--sha256", sha,
                      "--title", "Hi", "--json")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(tmp_path / "out")) == ["original.mp4", "poster.jpg", "reel.json"]
-    assert '"title": "Hi"' in result.stdout
+    manifest = json.loads(result.stdout)
+    assert manifest["source"]["sha256"] == sha and manifest["stage"] == "complete"
+    published = sorted(
+        str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file()
+    )
+    assert published == sorted([*manifest["files"], "reel.json"])
+    assert (tmp_path / "out" / "master.m3u8").read_text().startswith("#EXTM3U")
 
 
 def test_process_refuses_a_file_that_is_not_a_video(tmp_path):
@@ -126,7 +132,8 @@ def test_process_refuses_a_file_that_is_not_a_video(tmp_path):
     bad.write_bytes(b"plain text" * 50)
     result = run_cli("process", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "error:" in result.stderr
+    [error] = [line for line in result.stderr.splitlines() if "error" in line]
+    assert error.startswith("reeleditor: error:") and "not a video" in error, result.stderr
     assert os.listdir(tmp_path / "out") == []
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
-ROOT = Path(__file__).with_name("web")
+log = logging.getLogger("reeleditor.cloud")
+ROOT = Path(__file__).with_name("web")  # also under a PyInstaller bundle's _MEIPASS
 PREFIX = "/player/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -94,6 +96,15 @@ def _answer(request: web.Request, asset: Asset, cache: str) -> web.Response:
 
 def player_routes(root: Path = ROOT) -> list[web.RouteDef]:
     """GET (and HEAD) `/`, `/player/<name>` and `/player/v/<digest>/<name>`."""
+    if not (root / "index.html").is_file():
+        # a build that left the files out (a wheel or bundle without package data): the
+        # cloud still ingests and serves; only the page says what is missing
+        log.warning("the web player's files are not in %s: / answers 404", root)
+
+        async def missing(request: web.Request) -> web.Response:
+            raise web.HTTPNotFound(text=f"the web player is not installed (no {root})")
+
+        return [web.get("/", missing)]
     assets, page = _load(root)
 
     async def index(request: web.Request) -> web.Response:

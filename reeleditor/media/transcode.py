@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.video.frame import PictureType
 
 from reeleditor.media import hls
 from reeleditor.media.ladder import CRF, Rung
@@ -89,6 +90,10 @@ class RungWriter:
         )
         video = self.container.add_stream("libx264", rate=rate, options=x264_options(rung, rate))
         video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
+        # PyAV asks encoders for slice threads, which makes x264 cut every frame in slices
+        # (sliced-threads): 1.3-1.9x the bytes at lower PSNR. Frame threads, as ffmpeg uses.
+        video.codec_context.thread_type = "FRAME"
+        video.codec_context.thread_count = 0
         video.time_base = self.time_base = Fraction(1) / rate
         self.video = video
         self.audio_out = self.container.add_stream_from_template(audio.stream)
@@ -111,6 +116,10 @@ class RungWriter:
         scaled.pts = index
         scaled.time_base = self.time_base
         scaled.duration = 1
+        # A decoded frame keeps the source's picture type, and FFmpeg's libx264 wrapper
+        # obeys it: every source P frame would be forced to P (no B frames, 1.3-1.9x the
+        # bytes). Cleared, as the ffmpeg CLI does, so x264 chooses (GOPs set by keyint).
+        scaled.pict_type = PictureType.NONE
         self._mux_audio_until(float(index / self.rate))
         for packet in self.video.encode(scaled):
             self.container.mux(packet)

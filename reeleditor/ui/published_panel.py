@@ -330,7 +330,7 @@ class PublishedPanel(QWidget):
     def _update_buttons(self) -> None:
         reel = self.selected()
         on_server = reel is not None and not reel.get("local")
-        self.buttons["play"].setEnabled(bool(reel and reel.get("mp4_url")))
+        self.buttons["play"].setEnabled(bool(reel and (reel.get("mp4_url") or reel.get("hls_url"))))
         self.buttons["copy"].setEnabled(bool(reel and reel.get("web_url")))
         self.buttons["delete"].setEnabled(on_server and not self.offline)
 
@@ -344,16 +344,23 @@ class PublishedPanel(QWidget):
 
     # -- play ----------------------------------------------------------------------------------
     def play_selected(self) -> None:
-        """Download the progressive MP4 into the cache (a bar shows it), then play the copy."""
+        """Download the progressive MP4 into the cache (a bar shows it), then play the copy.
+        A reel still processing has only its first rung, as HLS: that is streamed."""
         from reeleditor.cloud.client import download
 
         reel = self.selected()
-        if reel is None or not reel.get("mp4_url"):
+        if reel is None or not (reel.get("mp4_url") or reel.get("hls_url")):
             self.status.setText("This reel is not ready to play yet.")
             return
         if self._download is not None:
             self._download.cancel()
-        url, cache, title = reel["mp4_url"], self.cache, reel.get("title") or reel["id"][:8]
+            self._download = None
+        title = reel.get("title") or reel["id"][:8]
+        if not reel.get("mp4_url"):
+            self._playing = (reel["id"], title)
+            self.player.play_url(reel["hls_url"], f"{title} (preview, streamed)")
+            return
+        url, cache = reel["mp4_url"], self.cache
         self.player.downloading(title)
         self._playing = (reel["id"], title)
         self._download = self.runner.start(

@@ -61,9 +61,17 @@ class ReelPlayerWidget(QWidget):
             self.bar.setFormat(f"{progress.done / 1e6:.1f} / {progress.total / 1e6:.1f} MB")
 
     def play_file(self, path: Path, title: str) -> None:
+        self._play(QUrl.fromLocalFile(str(path)), title)
+
+    def play_url(self, url: str, title: str) -> None:
+        """Stream `url` (an HLS playlist): Qt's FFmpeg backend reads it as it plays."""
+        self.stop()
+        self._play(QUrl(url), title)
+
+    def _play(self, source: QUrl, title: str) -> None:
         self.bar.hide()
         self.caption.setText(f"Playing {title}")
-        self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.player.setSource(source)
         self.player.play()
         self.stop_button.setEnabled(True)
 

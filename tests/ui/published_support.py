@@ -30,6 +30,36 @@ def make_mp4(path: Path, seconds: float = 2.0, size=(160, 288), fps: int = 30) -
     return path
 
 
+def make_hls(folder: Path, seconds: float = 3.0, size=(160, 288), fps: int = 30) -> Path:
+    """An HLS preview as the pipeline's first stage lays it out: master.m3u8 and one rung
+    (fMP4 init and 1 s segments) in `360p/`; the folder."""
+    rung = folder / "360p"
+    rung.mkdir(parents=True)
+    options = {
+        "hls_time": "1",
+        "hls_segment_type": "fmp4",
+        "hls_playlist_type": "vod",
+        "hls_fmp4_init_filename": "init.mp4",
+        "hls_segment_filename": str(rung / "seg_%05d.m4s"),
+    }
+    with av.open(str(rung / "index.m3u8"), "w", format="hls", options=options) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = {"g": str(fps), "keyint_min": str(fps), "sc_threshold": "0"}
+        for i in range(int(seconds * fps)):
+            rgb = np.full((size[1], size[0], 3), (i * 4) % 255, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    (folder / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:7\n"
+        f'#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION={size[0]}x{size[1]},CODECS="avc1.64000c"\n'
+        "360p/index.m3u8\n"
+    )
+    return folder
+
+
 def make_jpg(path: Path, color: str = "orange", size=(90, 160)) -> Path:
     image = QImage(size[0], size[1], QImage.Format_RGB32)
     image.fill(QColor(color))
@@ -76,6 +106,19 @@ class Reels:
         self.catalog.set_reel_processing(reel_id)
         self.jobs[reel_id] = job.id
         return reel_id
+
+    def preview(self, reel_id: str) -> str:
+        """Publish its first stage (poster and one HLS rung, no MP4); the prefix."""
+        prefix = f"media/{reel_id}/{uuid.uuid4().hex[:16]}"
+        folder = make_hls(self.tmp / f"hls-{reel_id}")
+        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        for name in files:
+            self.store.put_file(f"{prefix}/{name}", str(folder / name), "")
+        self.store.put_file(f"{prefix}/poster.jpg", str(self.poster), "image/jpeg")
+        meta = {"stage": "preview", "duration": 3.0, "width": 160, "height": 288}
+        meta.update(poster="poster.jpg", hls="master.m3u8", files=["poster.jpg", *files])
+        assert self.catalog.publish_preview(self.jobs[reel_id], WORKER, prefix, meta)
+        return prefix
 
     def make_ready(self, reel_id: str) -> str:
         """Put its poster and MP4 in the store and publish it; its prefix."""

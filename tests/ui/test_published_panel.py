@@ -131,6 +131,21 @@ def test_a_ready_reel_plays_inline_from_the_cache_online_or_not(qtbot, window, r
     qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
 
 
+def test_a_reel_still_processing_streams_its_hls_preview(qtbot, window, reels):
+    reel_id = reels.processing("half way")
+    reels.preview(reel_id)
+    panel = open_tab(qtbot, window)
+    item = row_of(panel, reel_id)
+    assert "processing" in item.text() and not item.icon().isNull()  # the preview's poster
+    panel.list.setCurrentItem(item)
+    assert panel.selected()["mp4_url"] is None and panel.selected()["hls_url"]
+    panel.buttons["play"].click()
+    player = panel.player.player
+    assert player.source().toString() == panel.selected()["hls_url"]
+    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
+    assert panel.polling  # still processing: followed until ready
+
+
 def test_copy_link_puts_the_web_link_on_the_clipboard(qtbot, window, reels, cloud):
     reel_id = reels.ready("to share")
     panel = open_tab(qtbot, window)

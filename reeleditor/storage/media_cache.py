@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -25,7 +26,10 @@ from reeleditor.storage.atomic import atomic_write, storage_error
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
 META = ".meta"
-PARTIAL = ".part"  # a download being written; removed on failure, renamed on success
+PARTIAL = ".part"
+_SUFFIX = re.compile(
+    r"\.[A-Za-z0-9]{1,7}"
+)  # a download being written; removed on failure, renamed on success
 
 
 class MediaCache:
@@ -48,9 +52,9 @@ class MediaCache:
     # -- names -------------------------------------------------------------------------------
     def path_for(self, url: str) -> Path:
         digest = hashlib.sha1(url.encode()).hexdigest()
-        suffix = Path(url.split("?")[0].split("#")[0]).suffix[:8]
-        if suffix in (META, PARTIAL, ".tmp"):
-            suffix = ""
+        suffix = Path(url.split("?")[0].split("#")[0]).suffix
+        if not _SUFFIX.fullmatch(suffix) or suffix in (META, PARTIAL, ".tmp"):
+            suffix = ""  # a name every file system takes (players like to see .mp4)
         return self.root / f"{digest}{suffix}"
 
     def _meta(self, url: str) -> Path:

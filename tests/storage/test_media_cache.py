@@ -90,3 +90,11 @@ def test_a_body_bigger_than_the_limit_is_kept_for_its_caller(tmp_path):
     assert cache.get("http://x/a.jpg") is None
     cache.put("http://x/c.jpg", b"c" * 50)
     assert cache.get("http://x/big.mp4") is None  # the next write makes room
+
+
+def test_file_names_keep_a_plain_suffix_only(tmp_path):
+    cache = MediaCache(tmp_path / "c")
+    assert cache.path_for("http://x/m/reel.mp4?v=1").suffix == ".mp4"
+    assert cache.path_for("http://x/m/360p/seg_00001.m4s").suffix == ".m4s"
+    for odd in ("reeleditor:reels:http://127.0.0.1:8765/", "http://x/a.b:c", "http://x/a.meta"):
+        assert cache.path_for(odd).suffix == ""

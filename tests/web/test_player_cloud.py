@@ -62,6 +62,9 @@ def test_reels_uploaded_to_the_cloud_play_in_the_browser(tmp_path, reel_home):
         with open_phone(tmp_path) as (page, watched):
             page.goto(server.url + "/")
             wait_playing(page, newer)
+            # of the reel's files, the poster is asked for first
+            first = next(url for _, url in watched.requests if f"/media/{newer}/" in url)
+            assert first.endswith("/poster.webp"), first
             # the next reel's first segment, fetched while the first one plays
             page.wait_for_function(
                 """(id) => performance.getEntriesByType('resource').some(e =>

@@ -115,8 +115,7 @@ def one_run(videos: list[Path], workers: int, work: Path) -> dict:
             raise SystemExit(f"an upload failed: {errors[0]}")
         ids = {queue.get(e.id).upload_url.rstrip("/").rsplit("/", 1)[1] for e in entries}
         while True:
-            reels = requests.get(f"{urls['API']}/api/reels", headers=auth, timeout=30).json()
-            states = {r["id"]: r["state"] for r in reels["reels"] if r["id"] in ids}
+            states = {r["id"]: r["state"] for r in own_reels(urls["API"], auth) if r["id"] in ids}
             if any(s == "failed" for s in states.values()):
                 raise SystemExit(f"a reel failed: {states}")
             if len(states) == len(ids) and all(s == "ready" for s in states.values()):
@@ -136,6 +135,16 @@ def one_run(videos: list[Path], workers: int, work: Path) -> dict:
         "worker_cpu": cpu,
         "machine_busy": load,
     }
+
+
+def own_reels(api: str, auth: dict) -> list[dict]:
+    """The owner's reels in every state, all pages."""
+    found, url = [], "/api/reels?mine=1&limit=100"
+    while url:
+        page = requests.get(api + url, headers=auth, timeout=30).json()
+        found += page["reels"]
+        url = page["next"]
+    return found
 
 
 def main() -> int:

@@ -304,6 +304,13 @@ http {
             proxy_cache_bypass \$http_authorization;
             proxy_no_cache \$http_authorization;
         }
+        # the web player: the page revalidates (no-cache), its files live under digests
+        location = / {
+            proxy_pass http://origin_nodes;
+        }
+        location /player/ {
+            proxy_pass http://origin_nodes;
+        }
         location / { return 404; }
     }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import signal
 import threading
 import time
@@ -77,20 +78,21 @@ class CloudServer:
             self._thread.join(timeout=30)
         self.cloud.close()
 
-    def stored(self, upload_id: str) -> bytes:
-        """The bytes the server holds of a finished upload (tests): the upload's object,
-        or once published (and the upload's bytes deleted), the reel's original."""
-        from reeleditor.cloud.api import media_prefix
-
+    def stored_sha256(self, upload_id: str) -> str:
+        """The sha256 of the bytes the server holds of a finished upload (tests): hashed
+        from the upload's object, or once published (and those bytes deleted), as the
+        processing recorded it for the reel's source."""
         catalog, store = self.cloud.catalog, self.cloud.store
         for _ in range(2):  # publishing may remove the upload's object between the looks
             upload = catalog.get_upload(upload_id)
             if upload is not None and store.stat(upload.key) is not None:
-                return b"".join(store.read(upload.key))
+                digest = hashlib.sha256()
+                for block in store.read(upload.key):
+                    digest.update(block)
+                return digest.hexdigest()
             reel = catalog.get_reel(upload_id)
-            if reel is not None and reel.prefix:
-                key = media_prefix(reel.prefix) + reel.meta["files"]["original"]
-                return b"".join(store.read(key))
+            if reel is not None and reel.meta.get("source"):
+                return reel.meta["source"]["sha256"]
         raise KeyError(f"the server holds no bytes of upload {upload_id}")
 
 

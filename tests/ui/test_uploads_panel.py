@@ -99,8 +99,7 @@ def test_publish_exports_queues_and_uploads_with_progress(
     entry = controller.queue.get(result.entry_id)
     assert entry.state == "done" and entry.draft_id == recorded_session.draft.id
     upload_id = entry.upload_url.rstrip("/").rsplit("/", 1)[-1]
-    stored = cloud.stored(upload_id)
-    assert hashlib.sha256(stored).hexdigest() == entry.sha256
+    assert cloud.stored_sha256(upload_id) == entry.sha256
     assert wait_published(cloud, upload_id) == "published"
     # what was checked, in words, in the entry, the list and the status line
     assert re.fullmatch(r"server holds (\S+ \S+) of \1; sha256 confirmed by server", entry.verified)

@@ -108,7 +108,19 @@ def load_reels(
     from reeleditor.cloud.client import Offline, fetch_cached, list_reels
 
     mine = local()
-    yield {"local": {rid: (r, _poster_image(r.poster)) for rid, r in mine.items()}}
+
+    def own_poster(own: LocalReel | None) -> QImage | None:
+        if own is None or own.poster is None:
+            return None
+        try:
+            name = f"{own.poster}@{own.poster.stat().st_mtime_ns}"  # new thumbnail, new name
+        except OSError:
+            return None
+        if name not in images:
+            images[name] = _poster_image(own.poster)
+        return images[name]
+
+    yield {"local": {rid: (r, own_poster(r)) for rid, r in mine.items()}}
     key, offline = _snapshot_key(endpoint), False
     try:
         reels = list_reels(endpoint, token_for(endpoint))
@@ -126,8 +138,8 @@ def load_reels(
     for reel in reels:
         reel["poster_image"] = None
         own = mine.get(reel["id"])
-        if reel.get("state") != "ready" and own is not None and own.poster is not None:
-            reel["poster_image"] = _poster_image(own.poster)  # the creator's own, at once
+        if reel.get("state") != "ready" and (image := own_poster(own)) is not None:
+            reel["poster_image"] = image  # the creator's own, at once
             continue
         url = reel.get("poster_url")
         if url and url in images:
@@ -138,10 +150,10 @@ def load_reels(
                 reel["poster_image"] = images[url] = _poster_image(path)
             except ReelEditorError as exc:  # a missing poster leaves a blank tile
                 log.info("no poster for %s: %s", reel["id"], exc)
+        if reel["poster_image"] is None:
+            reel["poster_image"] = own_poster(own)
     while len(images) > MAX_IMAGES:
         images.pop(next(iter(images)))
-        if reel["poster_image"] is None and own is not None:
-            reel["poster_image"] = _poster_image(own.poster)
     return reels, offline
 
 
@@ -173,6 +185,7 @@ class PublishedPanel(QWidget):
         self._playing: tuple[str, str] = ("", "")  # reel id, title: downloading or playing
         self._deleted: set[str] = set()
         self._images: dict = {}  # poster URL -> scaled QImage, filled on the worker
+        self._icons: dict = {}  # reel id -> the QImage its row's icon was made from
         self.list = QListWidget()
         self.list.setObjectName("publishedList")
         self.list.setViewMode(QListView.ListMode)
@@ -294,19 +307,30 @@ class PublishedPanel(QWidget):
 
     # -- the list ------------------------------------------------------------------------------
     def _show(self) -> None:
-        current = self.selected_id()
-        self.list.blockSignals(True)
-        self.list.clear()
-        for reel in self.reels:
-            item = QListWidgetItem(f"{reel.get('title') or reel['id'][:8]}\n{self._line(reel)}")
-            item.setData(Qt.UserRole, reel["id"])
+        """The rows for `self.reels`: updated in place when the same reels are listed (a
+        poll every 2 s must not reset the scroll or the selection), else rebuilt."""
+        ids = [r["id"] for r in self.reels]
+        if ids != [self.list.item(i).data(Qt.UserRole) for i in range(self.list.count())]:
+            current = self.selected_id()
+            self.list.blockSignals(True)
+            self.list.clear()
+            self._icons = {}
+            for reel_id in ids:
+                item = QListWidgetItem()
+                item.setData(Qt.UserRole, reel_id)
+                self.list.addItem(item)
+                if reel_id == current:
+                    self.list.setCurrentItem(item)
+            self.list.blockSignals(False)
+        for i, reel in enumerate(self.reels):
+            item = self.list.item(i)
+            text = f"{reel.get('title') or reel['id'][:8]}\n{self._line(reel)}"
+            if item.text() != text:
+                item.setText(text)
             image = reel.get("poster_image")
-            if image is not None:
+            if image is not None and self._icons.get(reel["id"]) is not image:
+                self._icons[reel["id"]] = image  # the same QImage is kept between polls
                 item.setIcon(QIcon(QPixmap.fromImage(image)))
-            self.list.addItem(item)
-            if reel["id"] == current:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
         self._update_buttons()
 
     @staticmethod

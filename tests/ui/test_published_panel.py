@@ -101,8 +101,10 @@ def test_a_just_published_reel_shows_at_once_with_its_local_poster_then_turns_re
     assert "ready · 2.0 s" in row_of(panel, older).text()
     assert not row_of(panel, older).icon().isNull()  # the server's poster, through the cache
     assert panel.polling  # one reel is processing: the listing is asked again
+    panel.list.setCurrentItem(row_of(panel, older))
     reels.make_ready(reel_id)
     qtbot.waitUntil(lambda: "ready" in row_of(panel, reel_id).text(), timeout=10000)
+    assert panel.selected_id() == older  # the polls kept the selection
     qtbot.waitUntil(lambda: not panel.polling, timeout=10000)  # none on its way: it stops
 
 

@@ -111,13 +111,14 @@ def _uploader(ctx, args, token: _Token) -> Uploader:
     )
 
 
-def _draft_export(ctx, draft_id: str) -> tuple[Path, str]:
-    """The draft's exported MP4, exported first unless one of this recipe and preset exists."""
+def _draft_export(ctx, draft_id: str) -> tuple[Path, str, float | None]:
+    """The draft's exported MP4 (exported first unless one of this recipe and preset
+    exists), its title and its cover time."""
     from reeleditor.media.render import ensure_export
 
     draft = ctx.store.load(draft_id)
     out = drive(ensure_export(ctx.store, draft, ctx.settings.export_preset), ctx.stderr)
-    return out, draft.title
+    return out, draft.title, draft.cover_time
 
 
 def _is_draft(ctx, target: str) -> bool:
@@ -145,13 +146,14 @@ def _report(ctx, args, entry: UploadEntry) -> int:
 def cmd_upload(ctx, args) -> int:
     endpoint = resolve_endpoint(args.endpoint, ctx.settings.endpoint)
     target = args.target
-    draft_id, title = "", args.title or ""
+    draft_id, title, cover = "", args.title or "", args.cover
     if Path(target).is_file():
         path = Path(target)
     elif _is_draft(ctx, target):
         draft_id = target
-        path, draft_title = _draft_export(ctx, target)
+        path, draft_title, draft_cover = _draft_export(ctx, target)
         title = title or draft_title
+        cover = draft_cover if cover is None else cover
     elif Path(target).exists():
         raise SourceFileError(f"{target} is not a file")
     else:
@@ -180,7 +182,7 @@ def cmd_upload(ctx, args) -> int:
             title=title or path.stem,
             draft_id=draft_id,
             filetype=FILETYPES.get(path.suffix.lower(), "application/octet-stream"),
-            cover=args.cover,
+            cover=cover,
         )
     else:
         ctx.warn(f"continuing upload {entry.id} of {path}")
@@ -296,7 +298,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--title", help="title sent with the upload (default: the draft's)")
     p.add_argument(
-        "--cover", type=float, metavar="S", help="poster at S seconds (default: a sharp frame)"
+        "--cover",
+        type=float,
+        metavar="S",
+        help="poster at S seconds (default: the draft's cover time, else a sharp frame)",
     )
     _transfer_args(p)
     p.set_defaults(func=cmd_upload)

@@ -197,6 +197,7 @@ class UploadController(QObject):
                 settings.endpoint,
                 title=draft.title,
                 draft_id=draft.id,
+                cover=draft.cover_time,  # the server's poster is the creator's chosen frame
             )
             return entry.id
 

@@ -286,13 +286,15 @@ def test_a_draft_without_an_export_is_exported_first(cli, peer, store):
         for packet in stream.encode():
             container.mux(packet)
     store.lock(draft.id)
-    store.save(draft.with_changes(segments=(Segment("media/seg-0000.mp4", 1.0, "s0000"),)))
+    segments = (Segment("media/seg-0000.mp4", 1.0, "s0000"),)
+    store.save(draft.with_changes(segments=segments, cover_time=0.5))
     store.release(draft.id)
     assert render.export_draft
     result = cli("upload", draft.id, "--endpoint", peer.url)
     assert result.code == 0, result.err
     out = store.folder(draft.id) / "export" / "reel.mp4"
     assert peer.stored_sha256(result.out.strip()) == sha256_file(out)
+    assert peer.stored_metadata(result.out.strip())["cover"] == "0.500"  # the draft's cover
 
 
 def _wait_for_percent(proc, percent: int, timeout: float = 30) -> None:

@@ -11,6 +11,7 @@ served without a request; a stale one is revalidated with If-None-Match/If-Modif
 
 from __future__ import annotations
 
+import enum
 import socket
 import time
 from collections.abc import Callable, Generator
@@ -148,21 +149,27 @@ def fetch_feed(endpoint: str, session=None) -> list[dict]:
 
 
 # -- files through the cache ---------------------------------------------------------------------
+class Source(str, enum.Enum):
+    """Where a fetched file came from."""
+
+    FRESH = "fresh"  # the cache, fresh: no request made
+    REVALIDATED = "revalidated"  # the cache, after a 304
+    DOWNLOADED = "downloaded"  # a 200, now in the cache
+    OFFLINE = "offline"  # the server did not answer: the copy held, fresh or not
+    UNCACHED = "uncached"  # a 200 with no-store: in memory only
+
+
 @dataclass(frozen=True)
 class Fetched:
-    """A file to show: `path` on disk (`body` instead when the server said no-store).
-
-    how: "fresh" (from disk, no request), "revalidated" (304), "downloaded", "offline"
-    (the server did not answer; the copy held, fresh or not), "uncached" (no-store).
-    """
+    """A file to show: `path` on disk (`body` instead when the server said no-store)."""
 
     path: Path | None
-    how: str
+    how: Source
     body: bytes | None = None
 
     @property
     def offline(self) -> bool:
-        return self.how == "offline"
+        return self.how is Source.OFFLINE
 
     def read_bytes(self) -> bytes:
         return self.body if self.body is not None else self.path.read_bytes()
@@ -180,20 +187,20 @@ def download(
     http = session or requests
     held = cache.lookup(url)
     if held is not None and http_cache.is_fresh(held[1], clock()):
-        return Fetched(held[0], "fresh")
+        return Fetched(held[0], Source.FRESH)
     headers = http_cache.conditional_headers(held[1]) if held else {}
     sent = clock()
     try:
         resp = _get(http, "GET", url, headers=headers, stream=True)
     except Offline:
         if held is not None:
-            return Fetched(held[0], "offline")
+            return Fetched(held[0], Source.OFFLINE)
         raise
     with resp:
         arrived = clock()
         if resp.status_code == 304 and held is not None:
             cache.refresh(url, http_cache.refreshed(held[1], resp.headers, sent, arrived))
-            return Fetched(held[0], "revalidated")
+            return Fetched(held[0], Source.REVALIDATED)
         if resp.status_code in (404, 410):
             cache.drop(url)  # gone on the server: gone here
         if resp.status_code != 200:
@@ -202,7 +209,7 @@ def download(
         if not http_cache.storable(resp.headers):
             cache.drop(url)
             body = yield from _read_all(resp, total, stage)
-            return Fetched(None, "uncached", body)
+            return Fetched(None, Source.UNCACHED, body)
         stored = http_cache.StoredResponse.from_headers(url, resp.headers, sent, arrived)
         temp, out = cache.partial(url)
         try:
@@ -219,7 +226,7 @@ def download(
         if total is not None and done != total:
             cache.discard(temp)
             raise ReelEditorError(f"{url} ended after {done} of {total} bytes")
-        return Fetched(cache.commit(url, temp, stored), "downloaded")
+        return Fetched(cache.commit(url, temp, stored), Source.DOWNLOADED)
 
 
 def _blocks(resp: requests.Response, url: str):

@@ -108,11 +108,14 @@ def open_phone(tmp_path: Path):
     return Phone()
 
 
-def swipe_up(page, distance: int = 400, steps: int = 10) -> None:
+def swipe_up(page, distance: int = 600, steps: int = 12) -> None:
     """A finger moving up the screen (the next reel): touch events through Chromium's own
-    input pipeline (CDP), so the page scrolls and snaps as it would on a phone."""
+    input pipeline (CDP), so the page scrolls and snaps as it would on a phone.
+
+    Past half the screen, so the snap lands on the next reel even when a loaded machine
+    delivers the moves too late to count as a fling."""
     cdp = page.context.new_cdp_session(page)
-    x, y = PHONE["width"] // 2, PHONE["height"] * 3 // 4
+    x, y = PHONE["width"] // 2, PHONE["height"] * 7 // 8
     try:
         cdp.send(
             "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
@@ -130,18 +133,34 @@ def video(reel_id: str) -> str:
     return f"document.querySelector('.reel[data-id=\"{reel_id}\"] video')"
 
 
+STATE = """() => ({
+    scrollTop: document.getElementById('feed').scrollTop,
+    reels: [...document.querySelectorAll('.reel')].map(s => {
+        const v = s.querySelector('video');
+        return {id: s.dataset.id, current: s.getAttribute('aria-current'), ready: v.readyState,
+                paused: v.paused, time: v.currentTime, error: s.querySelector('.reel-error')
+                .textContent};
+    })})"""
+
+
 def wait_playing(page, reel_id: str, timeout: float = 20_000) -> None:
     """Its frames decode (readyState >= 2) and its clock moves while on screen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     start = page.evaluate(f"() => {video(reel_id)}?.currentTime ?? -1")
-    page.wait_for_function(
-        f"""(start) => {{
-            const v = {video(reel_id)};
-            return v && v.readyState >= 2 && !v.paused && v.currentTime > start + 0.3
-                && v.closest('.reel').getAttribute('aria-current') === 'true';
-        }}""",
-        arg=start,
-        timeout=timeout,
-    )
+    try:
+        page.wait_for_function(
+            f"""(start) => {{
+                const v = {video(reel_id)};
+                return v && v.readyState >= 2 && !v.paused && v.currentTime > start + 0.3
+                    && v.closest('.reel').getAttribute('aria-current') === 'true';
+            }}""",
+            arg=start,
+            timeout=timeout,
+        )
+    except PlaywrightTimeout:
+        state = page.evaluate(STATE)
+        raise AssertionError(f"reel {reel_id} did not play from {start}: {state}") from None
 
 
 def paused(page, reel_id: str) -> bool:

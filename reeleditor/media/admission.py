@@ -122,8 +122,9 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
             duration = _duration(container, video)
             coded_w, coded_h = first.width, first.height
     except av.error.FFmpegError as exc:
-        what = kind or "a file this service cannot read as video"
-        raise MediaRejected(f"this file is not a video (it looks like {what})") from exc
+        if kind:
+            raise MediaRejected(f"this file is not a video (it looks like {kind})") from exc
+        raise MediaRejected("this file is not a video this service can read") from exc
     width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
     _check_limits(width, height, fps, duration)
     return SourceInfo(

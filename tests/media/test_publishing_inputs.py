@@ -175,3 +175,29 @@ def test_the_full_vertical_ladder(tmp_path):
             frames = list(container.decode(video=0))
         assert len(frames) == 60
         assert {(f.width, f.height) for f in frames} == {(r["width"], r["height"])}
+
+
+def test_variable_frame_rate_becomes_constant(tmp_path):
+    """Phone footage: frames 20 and 46 ms apart in turn (30 fps on average)."""
+    clip = tmp_path / "vfr.mp4"
+    with av.open(str(clip), "w") as container:
+        video = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        video.width, video.height = 128, 128
+        video.time_base = video.codec_context.time_base = Fraction(1, 1000)
+        t = 0
+        for i in range(120):
+            rgb = np.full((128, 128, 3), (i * 2) % 255, np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = t, Fraction(1, 1000)
+            t += 20 if i % 2 else 46
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode(None):
+            container.mux(packet)
+    manifest = run(clip, tmp_path / "out")
+    with av.open(str(tmp_path / "out" / manifest["renditions"][0]["playlist"])) as container:
+        stamps = [f.time for f in container.decode(video=0)]
+    steps = np.diff(stamps)
+    assert np.allclose(steps, steps[0], atol=1e-3)  # one frame every 1/30 s
+    assert 1 / steps[0] == pytest.approx(30, abs=0.6)
+    assert len(stamps) == pytest.approx(120, abs=2)

@@ -64,6 +64,7 @@ def test_the_feed_plays_swipes_and_answers_keys(origin, tmp_path):
         page.goto(origin.url + "/")
 
         # the poster first, then the first frame, then a clock that moves
+        page.wait_for_selector(f'.reel[data-id="{first}"] video[poster]', state="attached")
         poster = page.evaluate(f"() => {video(first)}.poster")
         assert poster.endswith(f"/media/{first}/d1g35t/poster.webp")
         wait_playing(page, first)

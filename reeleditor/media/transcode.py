@@ -9,6 +9,7 @@ from pathlib import Path
 
 import av
 from av.video.frame import PictureType
+from av.video.reformatter import VideoReformatter
 
 from reeleditor.media import hls
 from reeleditor.media.ladder import CRF, Rung
@@ -98,6 +99,10 @@ class RungWriter:
         self.video = video
         self.audio_out = self.container.add_stream_from_template(audio.stream)
         self.next_audio = 0
+        # One scaler per rung for the whole run: frame.reformat() keeps its SwsContext on
+        # the frame, so every new decoded frame rebuilt the bicubic filter tables (17 ms a
+        # frame for 1080p -> 360p, against 2 ms to scale).
+        self.scaler = VideoReformatter()
         self.codecs = ""
 
     def _mux_audio_until(self, seconds: float) -> None:
@@ -107,8 +112,12 @@ class RungWriter:
             self.next_audio += 1
 
     def encode(self, frame: av.VideoFrame, index: int) -> None:
-        scaled = frame.reformat(
-            width=self.rung.width, height=self.rung.height, format="yuv420p", interpolation=SCALER
+        scaled = self.scaler.reformat(
+            frame,
+            width=self.rung.width,
+            height=self.rung.height,
+            format="yuv420p",
+            interpolation=SCALER,
         )
         # At the source's size this is the decoded frame itself, shared by the rungs: each
         # sets the same pts. The time base is the encoder's (the muxer may change the

@@ -33,6 +33,11 @@
   var nativeHls = document.createElement('video')
     .canPlayType('application/vnd.apple.mpegurl') !== '';
 
+  // The viewer asked their browser to save data: nothing is fetched before it is watched.
+  function saveData() {
+    return Boolean(navigator.connection && navigator.connection.saveData);
+  }
+
   function useHlsJs() {
     return typeof window.Hls === 'function' && window.Hls.isSupported();
   }
@@ -223,11 +228,11 @@
     attach(slide, false);
     slide.userPaused = false;
     if (!slide.failed) play(slide);
-    if (slides[index + 1]) attach(slides[index + 1], true);
+    if (slides[index + 1] && !saveData()) attach(slides[index + 1], true);
     if (history.replaceState) history.replaceState(null, '', '#' + slide.reel.id);
     if (slides.length - index <= 2) {
       loadMore().then(function () {
-        if (current === index && slides[index + 1]) attach(slides[index + 1], true);
+        if (current === index && slides[index + 1] && !saveData()) attach(slides[index + 1], true);
       }).catch(function (err) { console.warn('more reels could not be loaded:', err); });
     }
   }

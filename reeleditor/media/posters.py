@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 CANDIDATE_SECONDS = 5.0  # a sharp frame is looked for in the opening seconds ...
 CANDIDATE_STEP = 0.5  # ... every half second
@@ -95,6 +96,7 @@ class SpriteBuilder:
         scale = SPRITE_LONG_SIDE / max(width, height)
         self.tile = (max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2))
         self.tiles: list[np.ndarray] = []
+        self.scaler = VideoReformatter()
         self.next_time = 0.0
 
     def offer(self, index: int, frame) -> None:
@@ -102,7 +104,9 @@ class SpriteBuilder:
         if t + 1e-9 < self.next_time or len(self.tiles) >= SPRITE_MAX_TILES:
             return
         w, h = self.tile
-        self.tiles.append(frame.reformat(width=w, height=h, format="bgr24").to_ndarray())
+        # a kept scaler: frame.reformat() would rebuild its tables for every new frame
+        tile = self.scaler.reformat(frame, width=w, height=h, format="bgr24")
+        self.tiles.append(tile.to_ndarray())
         self.next_time += self.interval
 
     def write(self, folder: Path) -> list[str]:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from reeleditor.core.errors import Cancelled
+import av
+
+from reeleditor.core.errors import Cancelled, MediaError
 from reeleditor.core.progress import Progress
 from reeleditor.media import hls
 from reeleditor.media.admission import MediaRejected, SourceInfo, admit
 from reeleditor.media.ladder import plan_ladder
 from reeleditor.media.posters import PosterPicker, SpriteBuilder, parse_cover
-from reeleditor.media.reel_audio import make_track
+from reeleditor.media.reel_audio import AudioTrack, make_track
 from reeleditor.media.transcode import encode_rungs, progressive_mp4
 
 __all__ = ["MediaRejected", "process_reel"]
@@ -51,10 +54,10 @@ def process_reel(
     top = rungs[-1]
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".processing-", dir=out.parent))
+    sound = None
     try:
-        yield Progress("audio", message="measuring loudness")
-        track = make_track(source, info.duration, work)
-        _check(cancelled)
+        # The sound (decode, loudness, AAC) is made on a thread, beside the first rung.
+        sound = _Soundtrack(source, info.duration, work)
 
         # Stage 1: the smallest rung and the poster.
         preview_dir = work / "preview"
@@ -71,14 +74,14 @@ def process_reel(
             [preview_dir / smallest.name],
             info.out_rate,
             info.rotation,
-            track.path,
+            sound.path,
             on_frame=poster.offer,
         )
         preview_codecs, frames = yield from _drive(stage, "preview", info, cancelled)
         poster.write(preview_dir)
         rendition = _rendition(preview_dir, smallest, preview_codecs[smallest.name])
         hls.write_master(preview_dir / "master.m3u8", [rendition], float(info.out_rate))
-        base = _manifest_base(info, top, frames, track.loudness)
+        base = _manifest_base(info, top, frames, sound.track.loudness)
         preview = {**base, "stage": "preview", "renditions": [rendition]}
         preview["files"] = _files(preview_dir)
         # Kept for the complete set before the callback may move the folder away.
@@ -102,7 +105,7 @@ def process_reel(
             [final / r.name for r in others],
             info.out_rate,
             info.rotation,
-            track.path,
+            sound.path,
             on_frame=sprite.offer,
         )
         codecs, _ = yield from _drive(stage, "complete", info, cancelled)
@@ -122,8 +125,42 @@ def process_reel(
         _check(cancelled)
         _move_into(final, out)
         return manifest
+    except av.error.FFmpegError as exc:
+        # Admission decoded the start; a failure past it is damage further in the file.
+        raise MediaError("the video could not be processed (it may be damaged)") from exc
     finally:
+        if sound is not None:
+            sound.join()  # it writes into `work`
         shutil.rmtree(work, ignore_errors=True)
+
+
+class _Soundtrack:
+    """make_track on its own thread; `path(block)` is the encoded track, None until ready."""
+
+    def __init__(self, source: Path, seconds: float, work: Path) -> None:
+        self.track: AudioTrack | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(source, seconds, work), name="reel-audio", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, source: Path, seconds: float, work: Path) -> None:
+        try:
+            self.track = make_track(source, seconds, work)
+        except BaseException as exc:  # re-raised on the caller's thread by path()
+            self.error = exc
+
+    def path(self, block: bool) -> Path | None:
+        if not block and self.thread.is_alive():
+            return None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.track.path
+
+    def join(self) -> None:
+        self.thread.join()
 
 
 def _check(cancelled: Callable[[], bool]) -> None:

@@ -85,9 +85,13 @@ def make_track(source: Path, seconds: float, work: Path) -> AudioTrack:
     path = work / "audio.m4a"
     samples = decode_stereo(source, seconds)
     measured = loudness.measure(samples, RATE) if samples is not None else None
-    if measured is None or measured.integrated is None:
-        # No sound or digital silence: a silent track, so players and muxers behave alike.
+    if measured is None or measured.true_peak < loudness.ABSOLUTE_GATE:
+        # No sound or silence: a silent track, so players and muxers behave alike.
         encode_aac(np.zeros((2, round(seconds * RATE)), np.float32), path)
+        return AudioTrack(path, None)
+    if measured.integrated is None:
+        # Sound too short to measure (under one 400 ms block): kept as it is, peaks held.
+        encode_aac(loudness.limit(samples, RATE, loudness.MAX_TRUE_PEAK - 0.5), path)
         return AudioTrack(path, None)
     ceiling = loudness.MAX_TRUE_PEAK - 0.5
     for _ in range(3):

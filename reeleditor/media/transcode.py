@@ -11,7 +11,7 @@ import av
 from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
-from reeleditor.media import hls
+from reeleditor.media import hls, reel_audio
 from reeleditor.media.ladder import CRF, Rung
 
 # veryfast: the ladder is four encodes of every frame on a shared 2-core worker; medium
@@ -58,34 +58,36 @@ class _Audio:
     """The one encoded AAC track, re-muxed packet by packet into any number of outputs."""
 
     def __init__(self, path: Path) -> None:
-        self.container = av.open(str(path))
-        self.stream = self.container.streams.audio[0]
-        self.packets = [p for p in self.container.demux(self.stream) if p.dts is not None]
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            self.packets = [
+                (bytes(p), p.pts, p.dts, p.duration, p.time_base)
+                for p in container.demux(stream)
+                if p.dts is not None
+            ]
 
     def copy(self, index: int, stream) -> av.Packet:
         """A fresh packet (muxing rebases timestamps in place, so each output gets its own)."""
-        source = self.packets[index]
-        packet = av.Packet(bytes(source))
-        packet.pts, packet.dts, packet.duration = source.pts, source.dts, source.duration
-        packet.time_base = source.time_base
+        data, pts, dts, duration, time_base = self.packets[index]
+        packet = av.Packet(data)
+        packet.pts, packet.dts, packet.duration, packet.time_base = pts, dts, duration, time_base
         packet.is_keyframe = True
         packet.stream = stream
         return packet
 
     def seconds(self, index: int) -> float:
-        packet = self.packets[index]
-        return float(packet.pts * packet.time_base)
-
-    def close(self) -> None:
-        self.container.close()
+        _, pts, _, _, time_base = self.packets[index]
+        return float(pts * time_base)
 
 
 class RungWriter:
     """One rung: a libx264 encoder muxed into its HLS folder with the shared audio."""
 
-    def __init__(self, rung: Rung, folder: Path, rate: Fraction, audio: _Audio) -> None:
+    def __init__(self, rung: Rung, folder: Path, rate: Fraction) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.rung, self.folder, self.rate, self.audio = rung, folder, rate, audio
+        self.rung, self.folder, self.rate = rung, folder, rate
+        self.audio: _Audio | None = None
+        self.held: list[av.Packet] = []  # video packets made before the sound was ready
         self.container = av.open(
             str(folder / "index.m3u8"), "w", format="hls", options=hls_options(folder)
         )
@@ -97,13 +99,32 @@ class RungWriter:
         video.codec_context.thread_count = 0
         video.time_base = self.time_base = Fraction(1) / rate
         self.video = video
-        self.audio_out = self.container.add_stream_from_template(audio.stream)
+        # The track is encoded elsewhere (once, for every output) and may not exist yet:
+        # this stream only carries its packets. Its own encoder, opened with the header,
+        # gives the same AudioSpecificConfig (AAC-LC, 48 kHz, stereo) the packets need.
+        self.audio_out = self.container.add_stream("aac", rate=reel_audio.RATE, layout="stereo")
+        self.audio_out.bit_rate = reel_audio.BITRATE
         self.next_audio = 0
         # One scaler per rung for the whole run: frame.reformat() keeps its SwsContext on
         # the frame, so every new decoded frame rebuilt the bicubic filter tables (17 ms a
         # frame for 1080p -> 360p, against 2 ms to scale).
         self.scaler = VideoReformatter()
         self.codecs = ""
+
+    def attach(self, audio: _Audio) -> None:
+        """The sound is ready: write what was held, interleaved with it."""
+        self.audio = audio
+        held, self.held = self.held, []
+        self._mux_video(held)
+
+    def _mux_video(self, packets: list[av.Packet]) -> None:
+        if self.audio is None:
+            self.held.extend(packets)
+            return
+        for packet in packets:
+            if packet.dts is not None:
+                self._mux_audio_until(float(packet.dts * packet.time_base))
+            self.container.mux(packet)
 
     def _mux_audio_until(self, seconds: float) -> None:
         packets = self.audio.packets
@@ -129,13 +150,10 @@ class RungWriter:
         # obeys it: every source P frame would be forced to P (no B frames, 1.3-1.9x the
         # bytes). Cleared, as the ffmpeg CLI does, so x264 chooses (GOPs set by keyint).
         scaled.pict_type = PictureType.NONE
-        self._mux_audio_until(float(index / self.rate))
-        for packet in self.video.encode(scaled):
-            self.container.mux(packet)
+        self._mux_video(self.video.encode(scaled))
 
     def close(self) -> None:
-        for packet in self.video.encode(None):
-            self.container.mux(packet)
+        self._mux_video(self.video.encode(None))
         self._mux_audio_until(float("inf"))
         self.codecs = f"{hls.avc_codec_string(bytes(self.video.codec_context.extradata))}," + (
             hls.AUDIO_CODEC
@@ -213,21 +231,28 @@ def encode_rungs(
     folders: list[Path],
     rate: Fraction,
     rotation: int,
-    audio_path: Path,
+    audio: Callable[[bool], Path | None],
     on_frame: Callable[[int, object], None] | None = None,
 ) -> Iterator[int]:
     """Encode every rung from one decode of `source`; yields the output frame count so far.
 
-    The caller may stop between yields (cancel): the writers are closed and their folders
-    are the caller's to delete. Returns {rung name: CODECS string} via StopIteration.
+    `audio(block)` gives the encoded AAC track's path, or None while it is still being made
+    (block=False): video packets are held until it is ready, so the sound can be prepared
+    on another core while the first rung encodes. The caller may stop between yields
+    (cancel): the writers are closed and their folders are the caller's to delete.
+    Returns {rung name: CODECS string} via StopIteration.
     """
-    audio = _Audio(audio_path)
     writers: list[RungWriter] = []
     done = False
+    track = None
     try:
-        writers = [RungWriter(r, f, rate, audio) for r, f in zip(rungs, folders, strict=True)]
+        writers = [RungWriter(r, f, rate) for r, f in zip(rungs, folders, strict=True)]
         count = 0
         for index, frame in upright_frames(source, rate, rotation):
+            if track is None and (path := audio(False)) is not None:
+                track = _Audio(path)
+                for writer in writers:
+                    writer.attach(track)
             for writer in writers:
                 writer.encode(frame, index)
             if on_frame is not None:
@@ -235,6 +260,10 @@ def encode_rungs(
             count = index + 1
             if count % 15 == 0:
                 yield count
+        if track is None:
+            track = _Audio(audio(True))
+            for writer in writers:
+                writer.attach(track)
         for writer in writers:
             writer.close()
         done = True
@@ -244,7 +273,6 @@ def encode_rungs(
         if not done:
             for writer in writers:
                 writer.abort()
-        audio.close()
 
 
 def progressive_mp4(folder: Path, target: Path, work: Path) -> None:

@@ -63,3 +63,12 @@ def test_no_sound_gives_a_silent_track_and_no_loudness(tmp_path):
     track = make_track(clip, 2.0, tmp_path)
     assert track.loudness is None
     assert track.path.stat().st_size > 0
+
+
+def test_sound_too_short_to_measure_is_kept_not_silenced(tmp_path):
+    from reeleditor.media.reel_audio import decode_encoded
+
+    clip = make_clip(tmp_path / "blip.mp4", 128, 128, 0.3, audio=tone(0.3, -6.0))
+    track = make_track(clip, 0.3, tmp_path)
+    assert track.loudness is None  # under one 400 ms block: no integrated loudness
+    assert np.abs(decode_encoded(track.path)).max() > 0.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ def _biquad_ir(b, a, x: np.ndarray) -> np.ndarray:
     return y
 
 
+@functools.lru_cache(maxsize=4)
 def k_weighting_ir(rate: int) -> np.ndarray:
     """Impulse response of BS.1770's K-weighting (shelf + high-pass) at any sample rate.
 
@@ -59,7 +61,9 @@ def k_weighting_ir(rate: int) -> np.ndarray:
     hp_a = (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
     impulse = np.zeros(_IR_LENGTH)
     impulse[0] = 1.0
-    return _biquad_ir(hp_b, hp_a, _biquad_ir(shelf_b, shelf_a, impulse))
+    ir = _biquad_ir(hp_b, hp_a, _biquad_ir(shelf_b, shelf_a, impulse))
+    ir.flags.writeable = False  # cached and shared
+    return ir
 
 
 def _fft_filter(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
@@ -174,6 +178,7 @@ def normalise(
     target: float = TARGET_LUFS,
     ceiling_db: float = MAX_TRUE_PEAK - 0.5,
     measured: float | None = None,
+    peak: float | None = None,
 ) -> np.ndarray:
     """Gain to `target` LUFS, limiting true peaks to `ceiling_db`; silence is returned as is.
 
@@ -186,6 +191,10 @@ def normalise(
     if loudness is None:
         return samples
     gain = target - loudness
+    if peak is not None and peak + gain <= ceiling_db:
+        # gain alone keeps the peaks under the ceiling: no limiting, and the loudness
+        # reached is exactly the target (gain is linear), so nothing to re-measure
+        return np.clip(samples * np.float32(10 ** (gain / 20)), -1.0, 1.0)
     out = samples
     for _ in range(3):
         out = limit(samples * np.float32(10 ** (gain / 20)), rate, ceiling_db)

@@ -96,7 +96,11 @@ def make_track(source: Path, seconds: float, work: Path) -> AudioTrack:
     ceiling = loudness.MAX_TRUE_PEAK - 0.5
     for _ in range(3):
         normalised = loudness.normalise(
-            samples, RATE, ceiling_db=ceiling, measured=measured.integrated
+            samples,
+            RATE,
+            ceiling_db=ceiling,
+            measured=measured.integrated,
+            peak=measured.true_peak,
         )
         encode_aac(normalised, path)
         result = loudness.measure(decode_encoded(path), RATE)

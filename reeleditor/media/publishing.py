@@ -40,13 +40,15 @@ def process_reel(
     Trade-off: the source is decoded twice, once per stage. Decoding is ~10 % of the
     encoding cost, and it buys a playable reel after one small encode instead of after the
     whole ladder. Within a stage it is decoded once and every rung is scaled from the same
-    frame (in YUV, never through BGR).
+    frame (in YUV, never through BGR). The sound is decoded, normalised to -14 LUFS and
+    encoded to AAC once, on a thread beside the first rung; every output muxes its packets.
 
     Raises MediaRejected (a MediaError) with a reason for a user when the file is not a
     video we publish or its sha256 does not match metadata["sha256"]; Cancelled when
     `should_cancel()` turns true (nothing is left in `out` that this call wrote).
     """
     source, out = Path(source), Path(out)
+    metadata = metadata or {}
     cancelled = should_cancel or (lambda: False)
     yield Progress("probe", message="checking the file")
     info = admit(source, metadata.get("sha256"))

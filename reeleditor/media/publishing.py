@@ -58,6 +58,9 @@ def process_reel(
     work = Path(tempfile.mkdtemp(prefix=".processing-", dir=out.parent))
     sound = None
     try:
+        # Frames the published video holds: its duration on the output's frame grid (a
+        # stored duration a hair short of the last frame still counts it).
+        limit = round(info.duration * float(info.out_rate) + 0.49) if info.duration > 0 else None
         # The sound (decode, loudness, AAC) is made on a thread, beside the first rung.
         sound = _Soundtrack(source, info.duration, work)
 
@@ -78,6 +81,7 @@ def process_reel(
             info.rotation,
             sound.path,
             on_frame=poster.offer,
+            limit=limit,
         )
         preview_codecs, frames = yield from _drive(stage, "preview", info, cancelled)
         poster.write(preview_dir)
@@ -109,6 +113,7 @@ def process_reel(
             info.rotation,
             sound.path,
             on_frame=sprite.offer,
+            limit=limit,
         )
         codecs, _ = yield from _drive(stage, "complete", info, cancelled)
         renditions += [_rendition(final, r, codecs[r.name]) for r in others]

@@ -167,11 +167,15 @@ class RungWriter:
             pass  # a half-written rung is deleted by the caller either way
 
 
-def upright_frames(source: Path, rate: Fraction, rotation: int) -> Iterator[tuple[int, object]]:
+def upright_frames(
+    source: Path, rate: Fraction, rotation: int, limit: int | None = None
+) -> Iterator[tuple[int, object]]:
     """Decoded frames, turned upright, on a constant-rate grid: (output index, frame).
 
     Like ffmpeg's fps filter: a frame goes to the slot nearest its time; a gap repeats the
     previous frame and two frames in one slot keep the later. A CFR source maps 1:1.
+    `limit` is the slot count of the stream's duration: rounding to the nearest slot would
+    otherwise give the last source frame of a faster source a slot past the end.
     """
     with av.open(str(source)) as container:
         stream = container.streams.video[0]
@@ -195,8 +199,12 @@ def upright_frames(source: Path, rate: Fraction, rotation: int) -> Iterator[tupl
                 previous = frame  # two in one slot: keep the later for the next gap
                 continue
             while previous is not None and expected < slot:
+                if limit is not None and expected >= limit:
+                    return
                 yield expected, previous
                 expected += 1
+            if limit is not None and expected >= limit:
+                return
             yield expected, frame
             expected += 1
             previous = frame
@@ -233,6 +241,7 @@ def encode_rungs(
     rotation: int,
     audio: Callable[[bool], Path | None],
     on_frame: Callable[[int, object], None] | None = None,
+    limit: int | None = None,
 ) -> Iterator[int]:
     """Encode every rung from one decode of `source`; yields the output frame count so far.
 
@@ -248,7 +257,7 @@ def encode_rungs(
     try:
         writers = [RungWriter(r, f, rate) for r, f in zip(rungs, folders, strict=True)]
         count = 0
-        for index, frame in upright_frames(source, rate, rotation):
+        for index, frame in upright_frames(source, rate, rotation, limit):
             if track is None and (path := audio(False)) is not None:
                 track = _Audio(path)
                 for writer in writers:

@@ -201,3 +201,13 @@ def test_variable_frame_rate_becomes_constant(tmp_path):
     assert np.allclose(steps, steps[0], atol=1e-3)  # one frame every 1/30 s
     assert 1 / steps[0] == pytest.approx(30, abs=0.6)
     assert len(stamps) == pytest.approx(120, abs=2)
+
+
+def test_high_frame_rates_are_published_at_60(tmp_path):
+    clip = make_clip(tmp_path / "slowmo.mp4", 128, 128, 2.0, fps=120, audio=None)
+    manifest = run(clip, tmp_path / "out")
+    assert manifest["source"]["fps"] == 120.0
+    master = (tmp_path / "out" / "master.m3u8").read_text()
+    assert "FRAME-RATE=60.000" in master
+    with av.open(str(tmp_path / "out" / manifest["renditions"][0]["playlist"])) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 120

@@ -37,6 +37,11 @@ _SIGNATURES = (
 class MediaRejected(MediaError):
     """The upload is not a video this service publishes; str() says why, for a user."""
 
+    @property
+    def reason(self) -> str:
+        """The refusal in a user's words, as str() gives it (cloud/jobs.py reads `reason`)."""
+        return str(self)
+
 
 @dataclass(frozen=True)
 class SourceInfo:

@@ -27,6 +27,7 @@ def test_a_png_renamed_mp4_is_rejected_with_its_reason(tmp_path):
     with pytest.raises(MediaRejected) as caught:
         run(fake, tmp_path / "out")
     assert str(caught.value) == "this file is not a video (it looks like a PNG image)"
+    assert caught.value.reason == str(caught.value)
     assert isinstance(caught.value, MediaError)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 

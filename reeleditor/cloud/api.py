@@ -136,6 +136,10 @@ def reel_json(reel: Reel) -> dict:
     }
     for field, name in URL_NAMES.items():
         out[field] = media_url(reel.prefix, meta[name]) if meta.get(name) else None
+    early = reel.meta.get("poster_prefix") if reel.state is ReelState.PROCESSING else None
+    if not meta and early:  # the poster alone, published before the first rung
+        out["poster_url"] = media_url(early, reel.meta["poster"])
+        out["poster_webp_url"] = media_url(early, reel.meta["poster_webp"])
     legacy = _legacy_urls(reel) if meta else {}
     if legacy:  # published by the old pipeline: its files stand in for the manifest's
         out["urls"] = legacy

@@ -426,16 +426,19 @@ class SqlCatalog:
         return True
 
     def publish_preview(self, job_id: str, worker: str, prefix: str, meta: dict) -> bool:
-        """The playable first stage: prefix and meta set, the reel still processing."""
+        """A first stage: prefix and meta set, the reel still processing. An empty prefix
+        (the poster alone, not playable) never replaces a playable preview of an earlier run."""
         with self._tx() as cur:
             reel_id = self._running_job_reel(cur, job_id, worker)
             if reel_id is None:
                 return False
             self._run(
                 cur,
-                "UPDATE reels SET prefix = ?, meta = ?, updated = ? WHERE id = ? AND state = ?",
-                (prefix, json.dumps(meta), time.time(), reel_id, ReelState.PROCESSING.value),
-            )
+                "UPDATE reels SET prefix = ?, meta = ?, updated = ? "
+                "WHERE id = ? AND state = ? AND (? != '' OR prefix = '')",
+                (prefix, json.dumps(meta), time.time(), reel_id, ReelState.PROCESSING.value,
+                 prefix),
+            )  # fmt: skip
         return True
 
     def _running_job_reel(self, cur, job_id: str, worker: str) -> str | None:

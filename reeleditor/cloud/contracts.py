@@ -163,8 +163,9 @@ class Catalog(Protocol):
         taken from us meanwhile (another worker publishes, not us)."""
 
     def publish_preview(self, job_id: str, worker: str, prefix: str, meta: dict) -> bool:
-        """The first playable stage under `prefix`; the reel stays processing and the job
-        running. False if the job is no longer ours."""
+        """A first stage under `prefix` (playable), or with an empty prefix only its meta
+        (the poster, for the owner; never over a playable preview); the reel stays processing
+        and the job running. False if the job is no longer ours."""
 
     def retry_later(self, job_id: str, worker: str, error: str, not_before: float) -> None: ...
 

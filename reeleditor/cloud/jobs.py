@@ -92,11 +92,19 @@ def process_upload(
     out: Path,
     on_preview: Callable[[Path, dict], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    on_poster: Callable[[Path, dict], None] | None = None,
 ) -> dict:
     """The processing pipeline (media/publishing.py) run to its end: the complete manifest."""
     from reeleditor.media.publishing import process_reel
 
-    steps = process_reel(source, out, metadata, on_preview=on_preview, should_cancel=should_cancel)
+    steps = process_reel(
+        source,
+        out,
+        metadata,
+        on_preview=on_preview,
+        should_cancel=should_cancel,
+        on_poster=on_poster,
+    )
     while True:
         try:
             next(steps)
@@ -190,6 +198,13 @@ def run_job(
             source = work / "upload"
             store.fetch_to_file(upload.key, str(source))
 
+            def poster(folder: Path, manifest: dict) -> None:
+                # the owner sees the poster first; the reel is not playable yet (no prefix)
+                prefix = put_folder(store, folder, manifest["files"], job.reel_id)
+                meta = {**manifest, "poster_prefix": prefix}
+                if beat.lost.is_set() or not catalog.publish_preview(job.id, owner, "", meta):
+                    raise _LeaseLost
+
             def preview(folder: Path, manifest: dict) -> None:
                 # the smallest rung and the poster play while the rest is encoded
                 prefix = put_folder(store, folder, manifest["files"], job.reel_id)
@@ -199,7 +214,7 @@ def run_job(
                     raise _LeaseLost
 
             entry = process_upload(
-                source, upload.metadata, work / "out", preview, beat.lost.is_set
+                source, upload.metadata, work / "out", preview, beat.lost.is_set, poster
             )
             if beat.lost.is_set():
                 return RunResult(Outcome.LOST)

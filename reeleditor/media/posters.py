@@ -61,6 +61,12 @@ class PosterPicker:
         if score > self.best_score:
             self.best, self.best_score = frame, score
 
+    def settled(self, index: int) -> bool:
+        """Whether frame `index` was the last the choice depends on (the poster can go)."""
+        if self.cover_index is not None:
+            return index >= self.cover_index
+        return index >= max(self.candidates)
+
     def write(self, folder: Path) -> list[str]:
         """poster.jpg and poster.webp at the top rung's size; the file names written."""
         frame = self.best if self.best is not None else self.fallback

@@ -29,6 +29,7 @@ def process_reel(
     metadata: dict,
     on_preview: Callable[[Path, dict], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    on_poster: Callable[[Path, dict], None] | None = None,
 ) -> Generator[Progress, None, dict]:
     """Probe, then publish `source` into the folder `out`; yields Progress, returns the manifest.
 
@@ -42,6 +43,10 @@ def process_reel(
     whole ladder. Within a stage it is decoded once and every rung is scaled from the same
     frame (in YUV, never through BGR). The sound is decoded, normalised to -14 LUFS and
     encoded to AAC once, on a thread beside the first rung; every output muxes its packets.
+
+    Before the preview, `on_poster(folder, manifest)` gets the poster alone (stage `poster`)
+    as soon as the frames it is chosen from have been decoded: the cover frame, or the
+    sharpest of the opening seconds; the same files are in both later stages.
 
     Raises MediaRejected (a MediaError) with a reason for a user when the file is not a
     video we publish or its sha256 does not match metadata["sha256"]; Cancelled when
@@ -73,6 +78,19 @@ def process_reel(
             (top.width, top.height),
         )
         smallest = rungs[0]
+        poster_dir = work / "poster"
+        poster_dir.mkdir()
+
+        def send_poster() -> None:
+            names = poster.write(poster_dir)
+            if on_poster is not None:
+                on_poster(poster_dir, {**_poster_fields(info, top), "files": sorted(names)})
+
+        def offer(index: int, frame) -> None:
+            poster.offer(index, frame)
+            if poster.settled(index) and not any(poster_dir.iterdir()):
+                send_poster()  # the reel has a face while its first rung is encoded
+
         stage = encode_rungs(
             source,
             [smallest],
@@ -80,11 +98,14 @@ def process_reel(
             info.out_rate,
             info.rotation,
             sound.path,
-            on_frame=poster.offer,
+            on_frame=offer,
             limit=limit,
         )
         preview_codecs, frames = yield from _drive(stage, "preview", info, cancelled)
-        poster.write(preview_dir)
+        if not any(poster_dir.iterdir()):  # a cover past the last frame: its last frame
+            send_poster()
+        for name in ("poster.jpg", "poster.webp"):
+            shutil.copy2(poster_dir / name, preview_dir / name)
         rendition = _rendition(preview_dir, smallest, preview_codecs[smallest.name])
         hls.write_master(preview_dir / "master.m3u8", [rendition], float(info.out_rate))
         base = _manifest_base(info, top, frames, sound.track.loudness)
@@ -205,9 +226,11 @@ def _rendition(folder: Path, rung, codecs: str) -> dict:
     }
 
 
-def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) -> dict:
+def _poster_fields(info: SourceInfo, top) -> dict:
+    """What is known once the poster is: the stage `poster` manifest, bar its files."""
     return {
-        "duration": round(frames / float(info.out_rate), 3),
+        "stage": "poster",
+        "duration": round(info.duration, 3),
         "width": top.width,
         "height": top.height,
         "source": {
@@ -218,9 +241,13 @@ def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) ->
         },
         "poster": "poster.jpg",
         "poster_webp": "poster.webp",
-        "hls": "master.m3u8",
-        "loudness": loudness,
     }
+
+
+def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) -> dict:
+    base = {**_poster_fields(info, top), "duration": round(frames / float(info.out_rate), 3)}
+    del base["stage"]
+    return {**base, "hls": "master.m3u8", "loudness": loudness}
 
 
 def _files(folder: Path) -> list[str]:

@@ -312,7 +312,12 @@ def test_a_preview_makes_a_processing_reel_playable_until_it_is_ready(catalog):
     catalog.claim_job(job.id, "w1", 10)
     catalog.set_reel_processing(up.id)
     assert not catalog.publish_preview(job.id, "w2", "media/x/p/", {"stage": "preview"})
+    assert catalog.publish_preview(job.id, "w1", "", {"stage": "poster"})
+    assert catalog.get_reel(up.id).meta == {"stage": "poster"}
+    assert catalog.list_reels(playable=True) == []  # a poster alone does not play
     assert catalog.publish_preview(job.id, "w1", "media/x/p/", {"stage": "preview"})
+    assert catalog.publish_preview(job.id, "w1", "", {"stage": "poster"})  # a second run's
+    assert catalog.get_reel(up.id).meta == {"stage": "preview"}  # the preview stays
     reel = catalog.get_reel(up.id)
     assert (reel.state, reel.prefix, reel.meta) == (
         ReelState.PROCESSING,

@@ -274,3 +274,52 @@ def test_the_sweeper_does_not_multiply_a_backlog(tmp_path, video):
         assert sweeper.sweep() == 3
     finally:
         catalog.close()
+
+
+class Recording:
+    """The catalog, noting each stage a job publishes."""
+
+    def __init__(self, catalog) -> None:
+        self._catalog, self.stages = catalog, []
+
+    def __getattr__(self, name):
+        return getattr(self._catalog, name)
+
+    def publish_preview(self, job_id, worker, prefix, meta):
+        won = self._catalog.publish_preview(job_id, worker, prefix, meta)
+        self.stages.append((meta["stage"], prefix))
+        return won
+
+    def publish(self, job_id, worker, prefix, meta):
+        self.stages.append((meta["stage"], prefix))
+        return self._catalog.publish(job_id, worker, prefix, meta)
+
+
+def test_the_poster_then_the_preview_then_the_whole_reel(cloud, video):
+    from reeleditor.cloud.api import playable, reel_json
+
+    catalog, store = cloud
+    reel_id, _key, job = uploaded(catalog, store, video)
+    recording = Recording(catalog)
+    shown = []
+    real = recording.publish_preview
+
+    def publish_preview(job_id, worker, prefix, meta):
+        won = real(job_id, worker, prefix, meta)
+        shown.append(catalog.get_reel(reel_id))
+        return won
+
+    recording.publish_preview = publish_preview
+    assert run_job(job.id, recording, store, "w1", FAST).outcome is Outcome.DONE
+    assert [s[0] for s in recording.stages] == ["poster", "preview", "complete"]
+    poster, preview = shown
+    # the poster: for its owner only, not playable, its files already stored
+    assert poster.state is ReelState.PROCESSING and not playable(poster)
+    owner_view = reel_json(poster)
+    assert owner_view["poster_url"].endswith("/poster.jpg") and owner_view["hls_url"] is None
+    key = owner_view["poster_url"].lstrip("/")
+    assert store.stat(key) is not None and store.stat(key.replace(".jpg", ".webp")) is not None
+    # the preview: public and playable, the smallest rung only
+    assert playable(preview) and reel_json(preview)["mp4_url"] is None
+    assert [r["name"] for r in preview.meta["renditions"]] == ["180p"]
+    assert catalog.get_reel(reel_id).state is ReelState.READY

@@ -52,8 +52,7 @@ def test_upload_with_our_client_is_verified_processed_and_served(cloud, reel, re
     assert done.verified.endswith("; sha256 confirmed by server")
     upload_id = done.upload_url.rstrip("/").rsplit("/", 1)[-1]
     assert wait_published(server, upload_id) == "published"
-    stored = server.stored(upload_id)
-    assert _sha256(stored) == _sha256(data)
+    assert server.stored_sha256(upload_id) == _sha256(data)
 
     feed = requests.get(f"{base}/feed.json", timeout=5)
     assert feed.status_code == 200 and "max-age" in feed.headers["Cache-Control"]
@@ -64,25 +63,27 @@ def test_upload_with_our_client_is_verified_processed_and_served(cloud, reel, re
     )
     assert again.status_code == 304
 
-    original = requests.get(base + item["urls"]["original"], timeout=5)
-    assert original.status_code == 200 and _sha256(original.content) == _sha256(data)
-    assert "immutable" in original.headers["Cache-Control"]
-    part = requests.get(
-        base + item["urls"]["original"], headers={"Range": "bytes=10-19"}, timeout=5
-    )
-    assert part.status_code == 206 and part.content == data[10:20]
+    mp4 = requests.get(base + item["mp4_url"], timeout=5)
+    assert mp4.status_code == 200 and "immutable" in mp4.headers["Cache-Control"]
+    assert mp4.headers["Content-Type"] == "video/mp4"
+    part = requests.get(base + item["mp4_url"], headers={"Range": "bytes=10-19"}, timeout=5)
+    assert part.status_code == 206 and part.content == mp4.content[10:20]
     cached = requests.get(
-        base + item["urls"]["original"],
-        headers={"If-None-Match": original.headers["ETag"]},
-        timeout=5,
+        base + item["mp4_url"], headers={"If-None-Match": mp4.headers["ETag"]}, timeout=5
     )
-    assert cached.status_code == 304
-    small = requests.get(base + item["urls"]["360p"], timeout=10)
+    assert cached.status_code == 304 and cached.content == b""
+    master = requests.get(base + item["hls_url"], timeout=5)
+    assert (
+        "mpegurl" in master.headers["Content-Type"]
+        and "must-revalidate" in (master.headers["Cache-Control"])
+    )
+    rungs = [line for line in master.text.splitlines() if line.endswith("index.m3u8")]
+    assert rungs[0] == "360p/index.m3u8"  # smallest first
     path = reel.parent / "rendition.mp4"
-    path.write_bytes(small.content)
+    path.write_bytes(mp4.content)
     with av.open(str(path)) as container:
         ctx = container.streams.video[0].codec_context
-        assert (ctx.width, ctx.height) == (360, 640)
+        assert (ctx.width, ctx.height) == (item["width"], item["height"])
         assert sum(1 for _ in container.decode(video=0)) == 30
     assert requests.get(base + item["poster_url"], timeout=5).content[:2] == b"\xff\xd8"
 

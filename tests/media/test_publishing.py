@@ -26,7 +26,13 @@ def published(tmp_path_factory):
         events.append(("preview", manifest))
         shutil.copytree(folder, root / "preview")  # the folder is ours during the call only
 
-    gen = process_reel(source, root / "out", {"cover": str(COVER)}, on_preview=on_preview)
+    def on_poster(folder, manifest):
+        events.append(("poster", manifest))
+        shutil.copytree(folder, root / "poster")
+
+    gen = process_reel(
+        source, root / "out", {"cover": str(COVER)}, on_preview=on_preview, on_poster=on_poster
+    )
     manifest = drain(_record(gen, events))
     return {"root": root, "source": source, "out": root / "out", "m": manifest, "events": events}
 
@@ -127,8 +133,24 @@ def test_loudness_is_normalised_in_what_is_published(published):
     assert published["m"]["loudness"]["output_i"] == pytest.approx(integrated, abs=0.5)
 
 
-def test_the_preview_comes_first_and_plays_on_its_own(published):
+def test_the_poster_goes_out_alone_once_its_frame_is_decoded(published):
     events = published["events"]
+    [(_, manifest)] = [e for e in events if e[0] == "poster"]
+    assert manifest["stage"] == "poster" and "hls" not in manifest
+    assert manifest["files"] == ["poster.jpg", "poster.webp"]
+    assert (manifest["width"], manifest["height"]) == (480, 854)
+    at = events.index(("poster", manifest))
+    assert all(e[0] != "preview" for e in events[:at])
+    # sent before the first rung was done: preview progress follows it
+    assert ("progress", "preview") in events[at + 1 :]
+    for name in manifest["files"]:  # the same bytes in every later stage
+        poster = (published["root"] / "poster" / name).read_bytes()
+        assert poster == (published["root"] / "preview" / name).read_bytes()
+        assert poster == (published["out"] / name).read_bytes()
+
+
+def test_the_preview_comes_first_and_plays_on_its_own(published):
+    events = [e for e in published["events"] if e[0] != "poster"]
     kinds = [e[0] if e[0] == "preview" else e[1] for e in events]
     first_preview = kinds.index("preview")
     assert "complete" not in kinds[:first_preview]

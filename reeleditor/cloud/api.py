@@ -46,6 +46,7 @@ MISSING_CACHE = "public, max-age=60"
 MEDIA = "media/"
 PAGE, MAX_PAGE = 20, 100
 PURGE_WAIT = 3.0  # seconds a DELETE waits for the edges' purge before answering anyway
+PLAYER_PAGE = 8  # the web player's first feed page, /api/reels?limit=8 (PAGE in player.js)
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Length, Content-Range, ETag, Accept-Ranges, "
@@ -326,12 +327,14 @@ class Api:
             names = files.values() if isinstance(files, dict) else files
             keys = sorted({*keys, *(media_prefix(reel.prefix) + str(n) for n in names)})
         upload = self.catalog.get_upload(reel.id)
+        # The row first: from here no list shows the reel and no worker can publish it
+        # (its job is gone; a worker still uploading takes its files back, see jobs.py),
+        # so nobody is sent to media that is about to vanish.
+        self.catalog.delete_reel(reel.id)
         if upload is not None:
             self.store.abort_upload(upload.key, upload.storage_state)
             self.store.delete(upload.key)
-            self.catalog.delete_upload(reel.id)
         self.store.delete_prefix(folder)
-        self.catalog.delete_reel(reel.id)
         return keys
 
     async def _purge(self, reel: Reel, keys: list[str]) -> None:
@@ -339,7 +342,8 @@ class Api:
         waits PURGE_WAIT at most, then lets it finish on its own."""
         from reeleditor.cloud.purge import purge
 
-        paths = ["/" + k for k in keys] + ["/feed.json", "/api/reels", f"/api/reels/{reel.id}"]
+        lists = ["/feed.json", "/api/reels", f"/api/reels?limit={PLAYER_PAGE}"]  # the player's
+        paths = ["/" + k for k in keys] + lists + [f"/api/reels/{reel.id}"]
         task = asyncio.create_task(purge(self.edges, paths))
         self._purges.add(task)
         task.add_done_callback(self._purges.discard)

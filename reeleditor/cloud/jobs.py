@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from reeleditor.cloud.contracts import Catalog, ObjectStore
+from reeleditor.cloud.contracts import Catalog, ObjectStore, ReelState
 from reeleditor.cloud.objects import content_type_for
 from reeleditor.core.errors import Cancelled, MediaError
 
@@ -192,6 +192,13 @@ def run_job(
         log.warning("job %s failed: %d attempts (%s)", job.id, job.attempts, job.last_error)
         return RunResult(Outcome.FAILED)
     work = Path(tempfile.mkdtemp(prefix="reeleditor-job-"))
+    written: list[str] = []  # the prefixes this run stored, to take back if it is not ours
+
+    def put(folder: Path, names: list[str]) -> str:
+        prefix = put_folder(store, folder, names, job.reel_id)
+        written.append(prefix)
+        return prefix
+
     try:
         with Heartbeat(catalog, job.id, owner, settings) as beat:
             catalog.set_reel_processing(job.reel_id)
@@ -200,14 +207,13 @@ def run_job(
 
             def poster(folder: Path, manifest: dict) -> None:
                 # the owner sees the poster first; the reel is not playable yet (no prefix)
-                prefix = put_folder(store, folder, manifest["files"], job.reel_id)
-                meta = {**manifest, "poster_prefix": prefix}
+                meta = {**manifest, "poster_prefix": put(folder, manifest["files"])}
                 if beat.lost.is_set() or not catalog.publish_preview(job.id, owner, "", meta):
                     raise _LeaseLost
 
             def preview(folder: Path, manifest: dict) -> None:
                 # the smallest rung and the poster play while the rest is encoded
-                prefix = put_folder(store, folder, manifest["files"], job.reel_id)
+                prefix = put(folder, manifest["files"])
                 if beat.lost.is_set() or not catalog.publish_preview(
                     job.id, owner, prefix, manifest
                 ):
@@ -217,20 +223,22 @@ def run_job(
                 source, upload.metadata, work / "out", preview, beat.lost.is_set, poster
             )
             if beat.lost.is_set():
-                return RunResult(Outcome.LOST)
-            prefix = put_folder(store, work / "out", entry["files"], job.reel_id)
+                raise _LeaseLost
+            prefix = put(work / "out", entry["files"])
             if beat.lost.is_set() or not catalog.publish(job.id, owner, prefix, entry):
-                _forget_prefix(catalog, store, job.reel_id, prefix)
-                return RunResult(Outcome.LOST)
+                raise _LeaseLost
         _delete_quietly(store, upload.key)
         log.info("job %s: reel %s ready at %s", job.id, job.reel_id, prefix)
         return RunResult(Outcome.DONE, prefix=prefix)
     except (_LeaseLost, Cancelled):
+        _forget_prefixes(catalog, store, job.reel_id, written)
         return RunResult(Outcome.LOST)
     except MediaError as exc:
         log.warning("job %s: reel %s failed: %s", job.id, job.reel_id, exc)
         catalog.fail(job.id, owner, user_reason(exc))
         _delete_quietly(store, upload.key)
+        if written:  # a poster or preview of a reel that will never play
+            store.delete_prefix(f"media/{job.reel_id}/")
         return RunResult(Outcome.FAILED)
     except Exception as exc:  # storage, network, database: worth another try
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -257,8 +265,21 @@ def _delete_quietly(store: ObjectStore, key: str) -> None:
         log.warning("could not delete %s", key, exc_info=True)
 
 
-def _forget_prefix(catalog: Catalog, store: ObjectStore, reel_id: str, prefix: str) -> None:
-    """Lost the race: remove what we wrote unless it is (or may become) the published one."""
+def _forget_prefixes(
+    catalog: Catalog, store: ObjectStore, reel_id: str, written: list[str]
+) -> None:
+    """Not ours after all: take back what this run stored that the reel does not show.
+
+    Only once the reel is settled: while it is processing, another worker may be about to
+    publish these very bytes (the same digest). A deleted reel (its row gone while we
+    worked) loses its whole folder, since our uploads may have landed after the delete.
+    """
     reel = catalog.get_reel(reel_id)
-    if reel is not None and reel.prefix and reel.prefix != prefix:
-        store.delete_prefix(prefix)
+    if reel is None:
+        store.delete_prefix(f"media/{reel_id}/")
+        return
+    if reel.state is not ReelState.READY:
+        return
+    for prefix in written:
+        if prefix != reel.prefix:
+            store.delete_prefix(prefix)

@@ -54,5 +54,7 @@ def _import_one(meta_path: Path, catalog: Catalog, store: ObjectStore) -> Job | 
     store.put_file(key, str(original), "video/mp4")
     size, now = original.stat().st_size, time.time()
     metadata = {"title": entry.get("title", ""), "filename": original.name}
-    catalog.create_upload(Upload(reel_id, "", size, size, metadata, key, {}, now, now + 86400))
+    # created when it was first published, so the feed keeps its order
+    created = float(entry.get("published") or now)
+    catalog.create_upload(Upload(reel_id, "", size, size, metadata, key, {}, created, now + 86400))
     return catalog.finish_upload(reel_id, entry.get("sha256", ""))

@@ -17,6 +17,7 @@ from reeleditor.cloud import jobs
 from reeleditor.cloud.contracts import JobState, ReelState, Upload
 from reeleditor.cloud.jobs import JobSettings, Outcome, run_job
 from reeleditor.cloud.urls import open_catalog, open_queue, open_store
+from reeleditor.core.errors import MediaError
 from tests.cloud.services import (  # noqa: F401 (fixtures)
     catalog_url,
     postgres_url,
@@ -68,7 +69,7 @@ def uploaded(catalog, store, data: bytes, sha256: str | None = None):
 
 
 def published_prefixes(store, reel_id: str) -> set[str]:
-    names = ("master.m3u8", "poster.jpg")  # in the preview's prefix and the complete one
+    names = ("poster.jpg", "poster.webp")  # in every stage's prefix: poster, preview, complete
     if hasattr(store, "root"):
         folder = store.root / "media" / reel_id
         found = (
@@ -95,9 +96,10 @@ def test_a_job_publishes_once_under_a_content_addressed_prefix(cloud, video):
     assert {"master.m3u8", "reel.mp4", "poster.jpg", "sprite.vtt"} <= set(reel.meta["files"])
     for name in reel.meta["files"]:
         assert store.stat(reel.prefix + name) is not None, name
-    # the preview went first, under its own prefix; the complete set is what the reel shows
+    # the poster and the preview went first, each under its own prefix; the complete set
+    # is what the reel shows
     assert reel.prefix in published_prefixes(store, reel_id)
-    assert len(published_prefixes(store, reel_id)) == 2
+    assert len(published_prefixes(store, reel_id)) == 3
     assert store.stat(key) is None  # the upload's bytes go once the reel is published
     assert run_job(job.id, catalog, store, "w2", FAST).outcome is Outcome.SKIPPED
     assert catalog.get_job(job.id).attempts == 1
@@ -323,3 +325,39 @@ def test_the_poster_then_the_preview_then_the_whole_reel(cloud, video):
     assert playable(preview) and reel_json(preview)["mp4_url"] is None
     assert [r["name"] for r in preview.meta["renditions"]] == ["180p"]
     assert catalog.get_reel(reel_id).state is ReelState.READY
+
+
+def test_a_reel_deleted_while_its_job_runs_leaves_no_files(cloud, video):
+    catalog, store = cloud
+    reel_id, _key, job = uploaded(catalog, store, video)
+    recording = Recording(catalog)
+    real = recording.publish_preview
+
+    def deleted_meanwhile(job_id, worker, prefix, meta):
+        if meta["stage"] == "preview":  # the owner's DELETE lands between put and publish
+            catalog.delete_reel(reel_id)
+            store.delete_prefix(f"media/{reel_id}/")
+        return real(job_id, worker, prefix, meta)
+
+    recording.publish_preview = deleted_meanwhile
+    assert run_job(job.id, recording, store, "w1", FAST).outcome is Outcome.LOST
+    assert catalog.get_reel(reel_id) is None
+    assert published_prefixes(store, reel_id) == set()  # the files put after it went too
+
+
+def test_a_reel_that_fails_after_its_preview_keeps_no_files(cloud, video, monkeypatch):
+    catalog, store = cloud
+    reel_id, _key, job = uploaded(catalog, store, video)
+    real = jobs.process_upload
+
+    def damaged_further_in(source, metadata, out, on_preview, should_cancel, on_poster):
+        def preview_then_fail(folder, manifest):
+            on_preview(folder, manifest)
+            raise MediaError("the video could not be processed (it may be damaged)")
+
+        return real(source, metadata, out, preview_then_fail, should_cancel, on_poster)
+
+    monkeypatch.setattr(jobs, "process_upload", damaged_further_in)
+    assert run_job(job.id, catalog, store, "w1", FAST).outcome is Outcome.FAILED
+    assert catalog.get_reel(reel_id).state is ReelState.FAILED
+    assert published_prefixes(store, reel_id) == set()

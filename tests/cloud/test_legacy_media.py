@@ -25,6 +25,7 @@ def old_layout(media, source, title: str) -> str:
         "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
         "poster": "poster.jpg",
         "files": {"original": "original.mp4"},
+        "published": 1_700_000_000.0,
     }
     (folder / "reel.json").write_text(json.dumps(entry))
     return reel_id
@@ -44,5 +45,6 @@ def test_old_published_reels_are_processed_once_into_the_new_delivery(tmp_path):
             poster = requests.get(server.url + entry["poster_url"], timeout=5)
             assert poster.content[:2] == b"\xff\xd8" and len(poster.content) > 100
             assert len(server.cloud.catalog.jobs_for_reel(reel_id)) == 1
+            assert server.cloud.catalog.get_reel(reel_id).created == 1_700_000_000.0
         finally:
             server.close()

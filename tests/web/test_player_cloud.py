@@ -56,8 +56,7 @@ def test_reels_uploaded_to_the_cloud_play_in_the_browser(tmp_path, reel_home):
         listed = requests.get(f"{server.url}/api/reels?limit=10", timeout=5).json()["reels"]
         newer, older = ids[1], ids[0]
         assert [r["id"] for r in listed] == [newer, older]  # newest first
-        if not all(r.get("hls_url") for r in listed):
-            pytest.skip("the processing pipeline publishes no HLS yet (issue 11, item 1)")
+        assert all(r["hls_url"] and r["mp4_url"] for r in listed), listed
 
         with open_phone(tmp_path) as (page, watched):
             page.goto(server.url + "/")

@@ -318,10 +318,8 @@ class Api:
 
     def _delete(self, reel: Reel) -> list[str]:
         """Remove the reel's bytes (every prefix it had) and rows; the keys that were."""
-        from reeleditor.cloud.purge import stored_keys
-
         folder = f"{MEDIA}{reel.id}/"
-        keys = stored_keys(self.store, folder)
+        keys = self.store.list_keys(folder)
         files = reel.meta.get("files")
         if reel.prefix and isinstance(files, list | dict):
             names = files.values() if isinstance(files, dict) else files

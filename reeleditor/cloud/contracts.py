@@ -234,6 +234,9 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix`, sorted (a write in progress is not listed)."""
+
     def delete_prefix(self, prefix: str) -> None: ...
 
 

@@ -177,6 +177,15 @@ class FolderStore:
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
 
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self.path(prefix.rstrip("/"))
+        found = []
+        for folder, _dirs, files in os.walk(base):
+            for name in files:
+                if not name.startswith("."):  # a temp file of a write in progress
+                    found.append(Path(folder, name).relative_to(self.root).as_posix())
+        return sorted(found)
+
     def delete_prefix(self, prefix: str) -> None:
         prefix = prefix.rstrip("/")
         target = self.path(prefix)

@@ -14,34 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from pathlib import Path
 
 log = logging.getLogger("reeleditor.cloud.purge")
 TIMEOUT = 2.0  # seconds per purge request
 PARALLEL = 8  # requests in flight per edge
 HEADER = "X-Reeleditor-Purge"  # marks the request in the edge's logs; the port guards it
-
-
-def stored_keys(store, prefix: str) -> list[str]:
-    """Every key under `prefix` in a folder or S3 store, sorted; [] for another store.
-
-    The ObjectStore protocol has no listing, so this looks at the two stores there are."""
-    root = getattr(store, "root", None)
-    if isinstance(root, Path):
-        base = root / prefix.rstrip("/")
-        found = []
-        for folder, _dirs, files in os.walk(base):
-            for name in files:
-                if not name.startswith("."):  # a temp file of a write in progress
-                    found.append(Path(folder, name).relative_to(root).as_posix())
-        return sorted(found)
-    client, bucket = getattr(store, "client", None), getattr(store, "bucket", None)
-    if client is not None and bucket:
-        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
-    log.warning("%r cannot list its keys: only the manifest's files are purged", store)
-    return []
 
 
 async def purge(edges: tuple[str, ...], paths: list[str], timeout: float = TIMEOUT) -> int:

@@ -136,7 +136,15 @@ def test_objects_ranges_stat_and_prefixes(objects, tmp_path):
     objects.fetch_to_file("media/r1/abc/original.mp4", str(tmp_path / "copy"))
     assert (tmp_path / "copy").read_bytes() == data
     objects.put_bytes("media/r10/x", b"not under r1/", "text/plain")
+    objects.put_bytes("media/r1/abc/360p/seg_00000.m4s", b"seg", "video/iso.segment")
+    assert objects.list_keys("media/r1/") == [
+        "media/r1/abc/360p/seg_00000.m4s",
+        "media/r1/abc/original.mp4",
+        "media/r1/abc/poster.jpg",
+    ]
+    assert objects.list_keys("media/none/") == []
     objects.delete_prefix("media/r1/")
+    assert objects.list_keys("media/r1/") == []
     assert objects.stat("media/r1/abc/original.mp4") is None
     assert objects.stat("media/r10/x") is not None
     assert objects.stat("nothing/here") is None

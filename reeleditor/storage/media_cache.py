@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -140,6 +141,31 @@ class MediaCache:
 
     def _write_meta(self, url: str, stored: StoredResponse) -> None:
         atomic_write(self._meta(url), json.dumps(stored.to_dict()).encode(), sync_dir=False)
+
+    # -- handing bodies out -----------------------------------------------------------------
+    def work_dir(self, name: str) -> Path:
+        """A folder inside the cache for copies laid out for a player (`.<name>`): never
+        counted, evicted or swept as an entry."""
+        folder = self.root / f".{name}"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def place(self, body: Path, dest: Path) -> Path:
+        """A body held here (a path `lookup` gave) at `dest` too: a hard link (no
+        bytes copied; it outlives an eviction), else a copy. Atomic: `dest` is whole."""
+        temp = dest.with_name(f".{dest.name}.tmp")
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            try:
+                os.link(body, temp)
+            except OSError:
+                shutil.copyfile(body, temp)
+            os.replace(temp, dest)
+        except OSError as exc:
+            self.discard(temp)
+            raise storage_error(dest, exc) from exc
+        return dest
 
     # -- dropping ----------------------------------------------------------------------------
     def drop(self, url: str) -> bool:

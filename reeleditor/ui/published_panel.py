@@ -182,6 +182,7 @@ class PublishedPanel(QWidget):
         self._poll = QTimer(self, singleShot=True)
         self._poll.timeout.connect(self._on_poll_timeout)
         self._download = None
+        self.hls = None  # the last HLS stream laid out for the player (a LocalHls)
         self._playing: tuple[str, str] = ("", "")  # reel id, title: downloading or playing
         self._deleted: set[str] = set()
         self._images: dict = {}  # poster URL -> scaled QImage, filled on the worker
@@ -369,8 +370,10 @@ class PublishedPanel(QWidget):
     # -- play ----------------------------------------------------------------------------------
     def play_selected(self) -> None:
         """Download the progressive MP4 into the cache (a bar shows it), then play the copy.
-        A reel still processing has only its first rung, as HLS: that is streamed."""
+        A reel still processing has only its first rung, as HLS: its playlists, init
+        segment and segments come through the cache too, laid out as local files."""
         from reeleditor.cloud.client import download
+        from reeleditor.cloud.hls_fetch import fetch_hls
 
         reel = self.selected()
         if reel is None or not (reel.get("mp4_url") or reel.get("hls_url")):
@@ -380,18 +383,21 @@ class PublishedPanel(QWidget):
             self._download.cancel()
             self._download = None
         title = reel.get("title") or reel["id"][:8]
-        if not reel.get("mp4_url"):
-            self._playing = (reel["id"], title)
-            self.player.play_url(reel["hls_url"], f"{title} (preview, streamed)")
-            return
-        url, cache = reel["mp4_url"], self.cache
         self.player.downloading(title)
-        self._playing = (reel["id"], title)
+        cache = self.cache
+        if reel.get("mp4_url"):
+            url = reel["mp4_url"]
+            self._playing = (reel["id"], title)
+            work, done = (lambda: download(url, cache)), self._on_download_finished
+        else:
+            url = reel["hls_url"]
+            self._playing = (reel["id"], f"{title} (preview)")
+            work, done = (lambda: fetch_hls(url, cache)), self._on_hls_finished
         self._download = self.runner.start(
             "play",
-            lambda: download(url, cache),
+            work,
             on_progress=self.player.show_progress,
-            on_finished=self._on_download_finished,
+            on_finished=done,
             on_failed=self._on_download_failed,
         )
 
@@ -407,6 +413,15 @@ class PublishedPanel(QWidget):
         if fetched.offline:
             self.message.emit("Offline: playing the copy this computer holds.")
         self.player.play_file(fetched.path, title)
+
+    @Slot(object)
+    def _on_hls_finished(self, local) -> None:
+        """The stream is on disk: the player opens the local master playlist."""
+        self._download = None
+        self.hls = local
+        if local.offline:
+            self.message.emit("Offline: playing the copy this computer holds.")
+        self.player.play_file(local.master, self._playing[1])
 
     @Slot(str)
     def _on_download_failed(self, message: str) -> None:
@@ -456,8 +471,12 @@ class PublishedPanel(QWidget):
         urls = {u for k, u in reel.items() if k.endswith("_url") and isinstance(u, str)}
 
         def work():
+            from reeleditor.cloud.hls_fetch import forget
+
             delete_reel(endpoint, token_for(endpoint), reel_id)
             cache.drop_where(lambda u: u in urls or f"/media/{reel_id}/" in u)
+            if reel.get("hls_url"):
+                forget(cache, reel["hls_url"])
             return reel_id
 
         self.status.setText(f"Deleting {reel.get('title') or reel_id[:8]}…")

@@ -58,15 +58,15 @@ class ReelPlayerWidget(QWidget):
         if progress.total:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int((progress.fraction or 0.0) * 1000))
-            self.bar.setFormat(f"{progress.done / 1e6:.1f} / {progress.total / 1e6:.1f} MB")
+            if progress.unit == "files":  # an HLS stream: playlists and segments
+                self.bar.setFormat(f"{progress.done:g} / {progress.total:g} files")
+            else:
+                self.bar.setFormat(f"{progress.done / 1e6:.1f} / {progress.total / 1e6:.1f} MB")
 
     def play_file(self, path: Path, title: str) -> None:
+        """A local MP4, or a local HLS playlist whose relative URIs name files beside it
+        (Qt's FFmpeg backend reads .m3u8, init.mp4 and .m4s from disk)."""
         self._play(QUrl.fromLocalFile(str(path)), title)
-
-    def play_url(self, url: str, title: str) -> None:
-        """Stream `url` (an HLS playlist): Qt's FFmpeg backend reads it as it plays."""
-        self.stop()
-        self._play(QUrl(url), title)
 
     def _play(self, source: QUrl, title: str) -> None:
         self.bar.hide()

@@ -98,3 +98,15 @@ def test_file_names_keep_a_plain_suffix_only(tmp_path):
     assert cache.path_for("http://x/m/360p/seg_00001.m4s").suffix == ".m4s"
     for odd in ("reeleditor:reels:http://127.0.0.1:8765/", "http://x/a.b:c", "http://x/a.meta"):
         assert cache.path_for(odd).suffix == ""
+
+
+def test_a_body_placed_for_a_player_outlives_its_eviction_and_is_not_counted(tmp_path):
+    cache = MediaCache(tmp_path / "c", limit_bytes=1500)
+    body = cache.put("http://x/s.m4s", b"s" * 1000)
+    held = cache.size()
+    dest = cache.work_dir("played") / "r" / "s.m4s"
+    dest.parent.mkdir(parents=True)
+    assert cache.place(body, dest) == dest and os.path.samefile(dest, body)
+    assert cache.size() == held and sorted(cache.urls()) == ["http://x/s.m4s"]
+    cache.put("http://x/t.m4s", b"t" * 1000)  # over the limit: s goes
+    assert cache.get("http://x/s.m4s") is None and dest.read_bytes() == b"s" * 1000

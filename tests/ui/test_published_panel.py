@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -133,19 +135,86 @@ def test_a_ready_reel_plays_inline_from_the_cache_online_or_not(qtbot, window, r
     qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
 
 
-def test_a_reel_still_processing_streams_its_hls_preview(qtbot, window, reels):
+def counting_media(monkeypatch, store) -> list[str]:
+    """The keys of every /media/ request the origin answers (a 200 or a 304 alike)."""
+    asked: list[str] = []
+    stat = store.stat
+
+    def counted(key):
+        if key.startswith("media/"):
+            asked.append(key)
+        return stat(key)
+
+    monkeypatch.setattr(store, "stat", counted)
+    return asked
+
+
+def play_and_watch(qtbot, panel) -> QMediaPlayer:
+    panel.player.stop()
+    panel.buttons["play"].click()
+    player = panel.player.player
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlayingState, timeout=15000)
+    start = player.position()
+    qtbot.waitUntil(lambda: player.position() > start + 200, timeout=15000)  # frames go by
+    return player
+
+
+def age_entries(cache, seconds: float) -> None:
+    """As if every response in the cache had arrived `seconds` ago."""
+    for url in list(cache.urls()):
+        _path, stored = cache.lookup(url)
+        old = replace(
+            stored,
+            date="",
+            request_time=stored.request_time - seconds,
+            response_time=stored.response_time - seconds,
+        )
+        cache.refresh(url, old)
+
+
+def test_a_processing_reels_hls_preview_plays_from_local_files_the_cache_holds(
+    qtbot, window, reels, cloud, monkeypatch
+):
     reel_id = reels.processing("half way")
-    reels.preview(reel_id)
+    prefix = reels.preview(reel_id)
+    asked = counting_media(monkeypatch, cloud.cloud.store)
     panel = open_tab(qtbot, window)
     item = row_of(panel, reel_id)
     assert "processing" in item.text() and not item.icon().isNull()  # the preview's poster
     panel.list.setCurrentItem(item)
-    assert panel.selected()["mp4_url"] is None and panel.selected()["hls_url"]
-    panel.buttons["play"].click()
-    player = panel.player.player
-    assert player.source().toString() == panel.selected()["hls_url"]
-    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
+    reel = panel.selected()
+    assert reel["mp4_url"] is None and reel["hls_url"]
+    progress = []
+    panel.player.bar.valueChanged.connect(progress.append)
+    player = play_and_watch(qtbot, panel)
+    assert progress and progress[-1] == 1000 and "files" in panel.player.bar.format()
+    # (a) QtMultimedia opened the local master playlist, beside the cache's files
+    local = Path(player.source().toLocalFile())
+    assert player.source().isLocalFile() and local == panel.hls.master
+    assert panel.cache.root in local.parents
+    hls = reel["hls_url"].rsplit("/", 1)[0]
+    names = ["master.m3u8", "360p/index.m3u8", "360p/init.mp4"]
+    names += [f"360p/seg_{i:05d}.m4s" for i in range(3)]
+    for name in names:
+        assert panel.cache.lookup(f"{hls}/{name}") is not None, name
+        assert (local.parent / name).is_file(), name
+    assert {k.removeprefix(prefix + "/") for k in asked} >= set(names)
     assert panel.polling  # still processing: followed until ready
+    # (c) a replay within the minute asks the origin for nothing
+    before = len(asked)
+    play_and_watch(qtbot, panel)
+    assert asked[before:] == [] and panel.hls.how == {"fresh": len(names)}
+    # after the minute, the playlists are revalidated (304), the segments not
+    age_entries(panel.cache, 61)
+    play_and_watch(qtbot, panel)
+    assert sorted(asked[before:]) == [f"{prefix}/360p/index.m3u8", f"{prefix}/master.m3u8"]
+    assert panel.hls.how == {"revalidated": 2, "fresh": len(names) - 2}
+    # (b) the server goes away: the same reel plays again from what is held
+    cloud.close()
+    age_entries(panel.cache, 3600)  # stale too: a request is tried, and refused
+    play_and_watch(qtbot, panel)
+    assert panel.hls.offline and player.source().toLocalFile() == str(panel.hls.master)
+    assert window.statusBar().currentMessage().startswith("Offline")
 
 
 def test_copy_link_puts_the_web_link_on_the_clipboard(qtbot, window, reels, cloud):

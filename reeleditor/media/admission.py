@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,11 +44,43 @@ class MediaRejected(MediaError):
         return str(self)
 
 
+class SourceDamaged(MediaRejected):
+    """Reading or decoding the source failed past admission: damage further in the file."""
+
+
+# Failures of the machine, not of the file (disk, memory, a missing codec): av.error's
+# classes for them subclass these builtins, and the job's retry path handles them.
+_NOT_THE_FILE = (OSError, MemoryError, LookupError)
+
+
+def read_frames(container, stream, what: str = "video") -> Iterator:
+    """container.decode(stream); a demux or decode error raises SourceDamaged with a reason."""
+    frames = container.decode(stream)
+    start = reached = None
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except av.error.FFmpegError as exc:
+            if isinstance(exc, _NOT_THE_FILE):
+                raise
+            seconds = reached - start if reached is not None else 0.0
+            where = "the " + ("video" if what == "video" else "video's sound")
+            raise SourceDamaged(
+                f"{where} could not be processed: it is damaged after {seconds:.0f} s"
+            ) from exc
+        if frame.time is not None:
+            start = frame.time if start is None else start
+            reached = frame.time
+        yield frame
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """What processing needs to know about an admitted source."""
 
-    width: int  # display size: after rotation
+    width: int  # display size: coded width x sample aspect ratio, then rotation
     height: int
     rotation: int  # clockwise degrees to turn coded frames upright: 0, 90, 180, 270
     fps: float  # the source's average rate
@@ -56,6 +89,7 @@ class SourceInfo:
     has_audio: bool
     sha256: str
     bytes: int
+    start: float = 0.0  # seconds: the first video frame's time, where the output grid begins
 
 
 def sha256_file(path: Path) -> str:
@@ -125,7 +159,13 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
             rotation = clockwise_rotation(getattr(first, "rotation", 0) or 0)
             fps = float(video.average_rate or video.guessed_rate or 0)
             duration = _duration(container, video)
+            start = float(first.time) if first.time is not None else 0.0
+            # Non-square pixels (anamorphic DV, some phone exports): the picture is shown
+            # coded width x SAR wide; renditions are planned at that size with square pixels.
+            sar = video.sample_aspect_ratio
             coded_w, coded_h = first.width, first.height
+            if sar and sar > 0 and sar != 1:
+                coded_w = max(1, round(coded_w * sar))
     except av.error.FFmpegError as exc:
         if kind:
             raise MediaRejected(f"this file is not a video (it looks like {kind})") from exc
@@ -142,6 +182,7 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
         has_audio=has_audio,
         sha256=digest,
         bytes=size,
+        start=start,
     )
 
 

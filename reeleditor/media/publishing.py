@@ -9,18 +9,16 @@ import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-import av
-
-from reeleditor.core.errors import Cancelled, MediaError
+from reeleditor.core.errors import Cancelled
 from reeleditor.core.progress import Progress
 from reeleditor.media import hls
-from reeleditor.media.admission import MediaRejected, SourceInfo, admit
+from reeleditor.media.admission import MediaRejected, SourceDamaged, SourceInfo, admit
 from reeleditor.media.ladder import plan_ladder
 from reeleditor.media.posters import PosterPicker, SpriteBuilder, parse_cover
 from reeleditor.media.reel_audio import AudioTrack, make_track
 from reeleditor.media.transcode import encode_rungs, progressive_mp4
 
-__all__ = ["MediaRejected", "process_reel"]
+__all__ = ["MediaRejected", "SourceDamaged", "process_reel"]
 
 
 def process_reel(
@@ -38,7 +36,8 @@ def process_reel(
     folder is valid only during the call (copy or move it there). `complete`: every rung,
     reel.mp4 and the sprite, in `out`; the smallest rung is the preview's files copied.
 
-    Trade-off: the source is decoded twice, once per stage. Decoding is ~10 % of the
+    Trade-off: the source is decoded twice, once per stage (once when there is one rung:
+    the sprite is then taken from stage 1's frames). Decoding is ~10 % of the
     encoding cost, and it buys a playable reel after one small encode instead of after the
     whole ladder. Within a stage it is decoded once and every rung is scaled from the same
     frame (in YUV, never through BGR). The sound is decoded, normalised to -14 LUFS and
@@ -49,8 +48,11 @@ def process_reel(
     sharpest of the opening seconds; the same files are in both later stages.
 
     Raises MediaRejected (a MediaError) with a reason for a user when the file is not a
-    video we publish or its sha256 does not match metadata["sha256"]; Cancelled when
-    `should_cancel()` turns true (nothing is left in `out` that this call wrote).
+    video we publish, its sha256 does not match metadata["sha256"], or reading or decoding
+    it fails further in (SourceDamaged: "... damaged after N s"); Cancelled when
+    `should_cancel()` turns true (nothing is left in `out` that this call wrote). Errors of
+    the machine (av.error.OSError such as a full disk, MemoryError, a missing encoder)
+    propagate unchanged: they are not the file's fault, and a job retries them.
     """
     source, out = Path(source), Path(out)
     metadata = metadata or {}
@@ -67,7 +69,7 @@ def process_reel(
         # stored duration a hair short of the last frame still counts it).
         limit = round(info.duration * float(info.out_rate) + 0.49) if info.duration > 0 else None
         # The sound (decode, loudness, AAC) is made on a thread, beside the first rung.
-        sound = _Soundtrack(source, info.duration, work)
+        sound = _Soundtrack(source, info.duration, info.start, work)
 
         # Stage 1: the smallest rung and the poster.
         preview_dir = work / "preview"
@@ -78,6 +80,11 @@ def process_reel(
             (top.width, top.height),
         )
         smallest = rungs[0]
+        others = rungs[1:]
+        # The sprite rides along stage 2's decode; with no other rung there is no stage 2
+        # decode, so it is taken from stage 1's frames (one decode of the file in all).
+        expected = limit / float(info.out_rate) if limit else info.duration
+        sprite = SpriteBuilder(info.out_rate, expected, top.width, top.height)
         poster_dir = work / "poster"
         poster_dir.mkdir()
 
@@ -88,6 +95,8 @@ def process_reel(
 
         def offer(index: int, frame) -> None:
             poster.offer(index, frame)
+            if not others:
+                sprite.offer(index, frame)
             if poster.settled(index) and not any(poster_dir.iterdir()):
                 send_poster()  # the reel has a face while its first rung is encoded
 
@@ -124,20 +133,20 @@ def process_reel(
 
         # Stage 2: every other rung, from one more decode; the sprite rides along.
         renditions = [rendition]
-        others = rungs[1:]
-        sprite = SpriteBuilder(info.out_rate, frames / float(info.out_rate), top.width, top.height)
-        stage = encode_rungs(
-            source,
-            others,
-            [final / r.name for r in others],
-            info.out_rate,
-            info.rotation,
-            sound.path,
-            on_frame=sprite.offer,
-            limit=limit,
-        )
-        codecs, _ = yield from _drive(stage, "complete", info, cancelled)
-        renditions += [_rendition(final, r, codecs[r.name]) for r in others]
+        sprite.duration = frames / float(info.out_rate)  # the cues end at the last frame
+        if others:
+            stage = encode_rungs(
+                source,
+                others,
+                [final / r.name for r in others],
+                info.out_rate,
+                info.rotation,
+                sound.path,
+                on_frame=sprite.offer,
+                limit=limit,
+            )
+            codecs, _ = yield from _drive(stage, "complete", info, cancelled)
+            renditions += [_rendition(final, r, codecs[r.name]) for r in others]
         yield Progress("complete", frames, frames, "writing the MP4 and the sprite", "frames")
         progressive_mp4(final / top.name, final / "reel.mp4", work)
         sprite.write(final)
@@ -153,9 +162,6 @@ def process_reel(
         _check(cancelled)
         _move_into(final, out)
         return manifest
-    except av.error.FFmpegError as exc:
-        # Admission decoded the start; a failure past it is damage further in the file.
-        raise MediaError("the video could not be processed (it may be damaged)") from exc
     finally:
         if sound is not None:
             sound.join()  # it writes into `work`
@@ -165,17 +171,17 @@ def process_reel(
 class _Soundtrack:
     """make_track on its own thread; `path(block)` is the encoded track, None until ready."""
 
-    def __init__(self, source: Path, seconds: float, work: Path) -> None:
+    def __init__(self, source: Path, seconds: float, start: float, work: Path) -> None:
         self.track: AudioTrack | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(
-            target=self._run, args=(source, seconds, work), name="reel-audio", daemon=True
+            target=self._run, args=(source, seconds, start, work), name="reel-audio", daemon=True
         )
         self.thread.start()
 
-    def _run(self, source: Path, seconds: float, work: Path) -> None:
+    def _run(self, source: Path, seconds: float, start: float, work: Path) -> None:
         try:
-            self.track = make_track(source, seconds, work)
+            self.track = make_track(source, seconds, work, start)
         except BaseException as exc:  # re-raised on the caller's thread by path()
             self.error = exc
 

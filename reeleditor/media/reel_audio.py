@@ -9,6 +9,7 @@ import av
 import numpy as np
 
 from reeleditor.media import loudness
+from reeleditor.media.admission import read_frames
 
 RATE = 48_000
 BITRATE = 128_000
@@ -23,8 +24,13 @@ class AudioTrack:
     loudness: dict | None  # input_i, input_tp, output_i, output_tp; None for silence
 
 
-def decode_stereo(source: Path, seconds: float) -> np.ndarray | None:
-    """The first audio stream as float32 (2, n) at 48 kHz, cut or padded to `seconds`."""
+def decode_stereo(source: Path, seconds: float, start: float = 0.0) -> np.ndarray | None:
+    """The first audio stream as float32 (2, n) at 48 kHz, cut or padded to `seconds`.
+
+    Sample 0 is at `start`, the first video frame's time (where the video's grid begins):
+    sound that starts later is preceded by silence, sound that starts earlier is trimmed,
+    so a source's A/V offset survives publishing.
+    """
     want = round(seconds * RATE)
     with av.open(str(source)) as container:
         if not container.streams.audio:
@@ -33,19 +39,36 @@ def decode_stereo(source: Path, seconds: float) -> np.ndarray | None:
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
         chunks = []
         got = 0
-        for frame in container.decode(stream):
+        skip = None  # samples before `start`, still to drop
+        for frame in read_frames(container, stream, "sound"):
+            if skip is None:
+                lead = round(((frame.time if frame.time is not None else start) - start) * RATE)
+                skip = max(0, -lead)
+                if lead > 0:
+                    chunks.append(np.zeros((2, min(lead, want)), np.float32))
+                    got += chunks[-1].shape[1]
             for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray())
-                got += chunks[-1].shape[1]
+                got += _keep(chunks, out.to_ndarray(), skip)
+                skip = max(0, skip - out.samples)
             if got >= want:
                 break
         else:
-            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
+            for out in resampler.resample(None):
+                got += _keep(chunks, out.to_ndarray(), skip)
+                skip = max(0, skip - out.samples)
     samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
     samples = samples[:, :want]
     if samples.shape[1] < want:
         samples = np.pad(samples, ((0, 0), (0, want - samples.shape[1])))
-    return samples.astype(np.float32)
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def _keep(chunks: list, samples: np.ndarray, skip: int) -> int:
+    """Append `samples` less its first `skip`; how many were kept."""
+    samples = samples[:, skip:]
+    if samples.shape[1]:
+        chunks.append(samples.astype(np.float32, copy=False))
+    return samples.shape[1]
 
 
 def encode_aac(samples: np.ndarray, path: Path) -> None:
@@ -75,7 +98,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 2)
 
 
-def make_track(source: Path, seconds: float, work: Path) -> AudioTrack:
+def make_track(source: Path, seconds: float, work: Path, start: float = 0.0) -> AudioTrack:
     """Decode, normalise to -14 LUFS / -1 dBTP, encode; a silent track when there is no sound.
 
     The true peak is checked again on the decoded AAC, because the codec's quantisation
@@ -83,7 +106,7 @@ def make_track(source: Path, seconds: float, work: Path) -> AudioTrack:
     by the excess and the track encoded again (at most three rounds; sound is cheap).
     """
     path = work / "audio.m4a"
-    samples = decode_stereo(source, seconds)
+    samples = decode_stereo(source, seconds, start)
     measured = loudness.measure(samples, RATE) if samples is not None else None
     if measured is None or measured.true_peak < loudness.ABSOLUTE_GATE:
         # No sound or silence: a silent track, so players and muxers behave alike.

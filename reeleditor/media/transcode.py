@@ -12,6 +12,7 @@ from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
 from reeleditor.media import hls, reel_audio
+from reeleditor.media.admission import read_frames
 from reeleditor.media.ladder import CRF, Rung
 
 # veryfast: the ladder is four encodes of every frame on a shared 2-core worker; medium
@@ -88,11 +89,26 @@ class RungWriter:
         self.rung, self.folder, self.rate = rung, folder, rate
         self.audio: _Audio | None = None
         self.held: list[av.Packet] = []  # video packets made before the sound was ready
+        self.next_audio = 0
         self.container = av.open(
             str(folder / "index.m3u8"), "w", format="hls", options=hls_options(folder)
         )
+        try:
+            self._add_streams(rung, rate)
+        except BaseException:
+            self.abort()  # the container is open: not leaked when a stream cannot be added
+            raise
+        # One scaler per rung for the whole run: frame.reformat() keeps its SwsContext on
+        # the frame, so every new decoded frame rebuilt the bicubic filter tables (17 ms a
+        # frame for 1080p -> 360p, against 2 ms to scale).
+        self.scaler = VideoReformatter()
+        self.codecs = ""
+
+    def _add_streams(self, rung: Rung, rate: Fraction) -> None:
         video = self.container.add_stream("libx264", rate=rate, options=x264_options(rung, rate))
         video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
+        # Square pixels: the rung's size already is the display size (admission applied SAR).
+        video.codec_context.sample_aspect_ratio = Fraction(1, 1)
         # PyAV asks encoders for slice threads, which makes x264 cut every frame in slices
         # (sliced-threads): 1.3-1.9x the bytes at lower PSNR. Frame threads, as ffmpeg uses.
         video.codec_context.thread_type = "FRAME"
@@ -104,12 +120,6 @@ class RungWriter:
         # gives the same AudioSpecificConfig (AAC-LC, 48 kHz, stereo) the packets need.
         self.audio_out = self.container.add_stream("aac", rate=reel_audio.RATE, layout="stereo")
         self.audio_out.bit_rate = reel_audio.BITRATE
-        self.next_audio = 0
-        # One scaler per rung for the whole run: frame.reformat() keeps its SwsContext on
-        # the frame, so every new decoded frame rebuilt the bicubic filter tables (17 ms a
-        # frame for 1080p -> 360p, against 2 ms to scale).
-        self.scaler = VideoReformatter()
-        self.codecs = ""
 
     def attach(self, audio: _Audio) -> None:
         """The sound is ready: write what was held, interleaved with it."""
@@ -184,7 +194,7 @@ def upright_frames(
         start = None
         previous = None
         expected = 0
-        for frame in container.decode(stream):
+        for frame in read_frames(container, stream):
             if rotation:
                 graph = graph or _rotation_graph(stream, frame, rotation)
                 graph.push(frame)
@@ -255,7 +265,8 @@ def encode_rungs(
     done = False
     track = None
     try:
-        writers = [RungWriter(r, f, rate) for r, f in zip(rungs, folders, strict=True)]
+        for rung, folder in zip(rungs, folders, strict=True):
+            writers.append(RungWriter(rung, folder, rate))  # each one closed if a later fails
         count = 0
         for index, frame in upright_frames(source, rate, rotation, limit):
             if track is None and (path := audio(False)) is not None:

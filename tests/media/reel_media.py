@@ -49,12 +49,15 @@ def make_clip(
     black_frames: int = 0,
     pix_fmt: str = "yuv420p",
     codec: str = "libx264",
+    audio_start: float = 0.0,
+    sar: Fraction | None = None,
 ) -> Path:
     """An H.264 (+ AAC) MP4 with motion: the texture scrolls and a bright block moves.
 
     `audio` "tone" gives a -20 dBFS sine; None gives no audio stream; an array is used as is.
     `black_frames` opening frames are black (the poster must skip them). Odd sizes need a
-    codec without 4:2:0 (e.g. "ffv1" into a .mkv).
+    codec without 4:2:0 (e.g. "ffv1" into a .mkv). `audio_start` seconds delay the sound's
+    first sample after the first frame; `sar` stores non-square pixels (display = w x sar).
     """
     if isinstance(audio, str):
         audio = tone(seconds, -20.0)
@@ -64,6 +67,8 @@ def make_clip(
         options = {"preset": "ultrafast", "crf": "14"} if codec == "libx264" else {}
         video = container.add_stream(codec, rate=fps, options=options)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
+        if sar is not None:
+            video.codec_context.sample_aspect_ratio = sar
         sound = None
         if audio is not None:
             sound = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
@@ -87,7 +92,7 @@ def make_clip(
                 chunk = np.ascontiguousarray(audio[:, start : start + 1024])
                 frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
                 frame.sample_rate = AUDIO_RATE
-                frame.pts = start
+                frame.pts = start + round(audio_start * AUDIO_RATE)
                 for packet in sound.encode(frame):
                     container.mux(packet)
             for packet in sound.encode(None):

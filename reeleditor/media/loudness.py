@@ -66,34 +66,47 @@ def k_weighting_ir(rate: int) -> np.ndarray:
     return ir
 
 
-def _fft_filter(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
-    """Overlap-add convolution, in blocks so a 10-minute track stays in bounded memory."""
+def _fft_filter(x: np.ndarray, ir: np.ndarray):
+    """Overlap-add convolution, yielding the filtered signal piece by piece (float64, in
+    order, len(x) in all): a 10-minute track is never held filtered in full."""
     n_fft = 1 << 17
     block = n_fft - len(ir) + 1
     spectrum = np.fft.rfft(ir, n_fft)
-    out = np.zeros(len(x) + len(ir) - 1)
+    carry = np.zeros(len(ir) - 1)
     for start in range(0, len(x), block):
         chunk = x[start : start + block]
         y = np.fft.irfft(np.fft.rfft(chunk, n_fft) * spectrum, n_fft)
-        end = min(len(out), start + n_fft)
-        out[start:end] += y[: end - start]
-    return out[: len(x)]
+        y[: carry.size] += carry
+        carry = y[chunk.size : chunk.size + carry.size].copy()
+        yield y[: chunk.size]
+
+
+def _prefix_sums(pieces, at: np.ndarray) -> np.ndarray:
+    """sum(x[:i] ** 2) for each sorted index i in `at`, from x given piece by piece."""
+    values = np.zeros(at.size)
+    offset, total, first = 0, 0.0, np.searchsorted(at, 1)  # index 0 sums nothing
+    for piece in pieces:
+        cumulative = np.cumsum(piece * piece) + total
+        last = np.searchsorted(at, offset + piece.size, side="right")
+        values[first:last] = cumulative[at[first:last] - offset - 1]
+        first, offset, total = last, offset + piece.size, cumulative[-1]
+    return values
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float | None:
     """Gated integrated loudness in LUFS of (channels, n) float samples; None if silent."""
-    samples = np.atleast_2d(np.asarray(samples, dtype=np.float64))
+    samples = np.atleast_2d(np.asarray(samples))
     block, step = int(BLOCK_SECONDS * rate), int(STEP_SECONDS * rate)
     n = samples.shape[1]
     if n < block:
         return None
     ir = k_weighting_ir(rate)
     starts = np.arange(0, n - block + 1, step)
+    at, where = np.unique(np.concatenate((starts, starts + block)), return_inverse=True)
     power = np.zeros(len(starts))
     for channel in samples[:2]:  # L and R weigh 1.0; surround is downmixed before this
-        weighted = _fft_filter(channel, ir)
-        cumulative = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
-        power += (cumulative[starts + block] - cumulative[starts]) / block
+        sums = _prefix_sums(_fft_filter(channel, ir), at)[where]
+        power += (sums[starts.size :] - sums[: starts.size]) / block
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10 * np.log10(power)
     gated = power[block_lufs > ABSOLUTE_GATE]
@@ -113,25 +126,34 @@ def _oversampling_phases() -> np.ndarray:
     return phases / phases.sum(axis=1, keepdims=True)
 
 
-def peak_envelope(samples: np.ndarray) -> np.ndarray:
-    """Per input sample, the largest inter-sample (4x oversampled) magnitude across channels."""
-    samples = np.atleast_2d(np.asarray(samples, dtype=np.float32))
+CHUNK = 1 << 16  # samples a piece: the envelope and limiter work piece by piece
+
+
+def peak_envelope(samples: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """Per input sample in [start, stop), the largest inter-sample (4x oversampled) magnitude
+    across channels (float32; the convolution reads the 16 samples either side)."""
+    samples = np.atleast_2d(samples)
+    n = samples.shape[1]
+    stop = n if stop is None else min(stop, n)
     phases = _oversampling_phases().astype(np.float32)
     delay = phases.shape[1] // 2
-    envelope = np.abs(samples).max(axis=0)
-    for channel in samples:
+    lo, hi = max(0, start - phases.shape[1]), min(n, stop + phases.shape[1])
+    envelope = np.abs(samples[:, start:stop]).max(axis=0).astype(np.float32)
+    first = start - lo + delay
+    for channel in samples[:, lo:hi].astype(np.float32):
         for phase in phases:
-            y = np.abs(np.convolve(channel, phase))[delay : delay + channel.size]
+            y = np.abs(np.convolve(channel, phase)[first : first + envelope.size])
             np.maximum(envelope, y, out=envelope)
     return envelope
 
 
 def true_peak(samples: np.ndarray) -> float:
     """True peak in dBTP (BS.1770-4 annex 2: 4x oversampling)."""
-    samples = np.asarray(samples)
+    samples = np.atleast_2d(samples)
+    n = samples.shape[1]
     if samples.size == 0:
         return -math.inf
-    peak = float(peak_envelope(samples).max())
+    peak = max(float(peak_envelope(samples, a, a + CHUNK).max()) for a in range(0, n, CHUNK))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -151,25 +173,45 @@ def _running_min(values: np.ndarray, width: int) -> np.ndarray:
     return np.minimum(suffix[:last], prefix[width - 1 : width - 1 + last])
 
 
-def limit(samples: np.ndarray, rate: int, ceiling_db: float) -> np.ndarray:
+def _gain(samples: np.ndarray, start: int, stop: int, ceiling: float, half: int) -> np.ndarray:
+    """The limiter's smoothed gain for samples [start, stop) (see limit)."""
+    n, q = samples.shape[1], half // 2
+    lo, hi = start - q - half, stop + q + half  # what the held minimum and average read
+    need = np.ones(hi - lo)  # 1.0 outside the signal, as if padded with it
+    envelope = peak_envelope(samples, max(0, lo), min(n, hi))
+    need[max(0, lo) - lo : min(n, hi) - lo] = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    held = _running_min(need, 2 * half + 1)  # samples [start - q, stop + q)
+    if start - q < 0:  # the average repeats the first and last held values past the ends
+        held[: q - start] = held[q - start]
+    if stop + q > n:
+        held[held.size - (stop + q - n) :] = held[held.size - (stop + q - n) - 1]
+    cumulative = np.concatenate(([0.0], np.cumsum(held)))
+    width = 2 * q + 1
+    return (cumulative[width:] - cumulative[:-width]) / width
+
+
+def limit(samples: np.ndarray, rate: int, ceiling_db: float, in_place: bool = False) -> np.ndarray:
     """A linked look-ahead true-peak limiter: gain never above what keeps peaks at the ceiling.
 
     The needed gain per sample is min-filtered over +-5 ms, then averaged over 5 ms: every
     averaged value covers only windows that contain the sample, so the smoothed gain stays
-    at or below the needed gain (no overshoot) and changes smoothly (no clicks).
+    at or below the needed gain (no overshoot) and changes smoothly (no clicks). Worked out
+    piece by piece; `samples` is returned itself when no gain is needed, and scaled in
+    place when `in_place`.
     """
     ceiling = 10 ** (ceiling_db / 20)
-    envelope = peak_envelope(samples).astype(np.float64)
-    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
-    if need.min() >= 1.0:
-        return samples
     half = max(1, int(0.005 * rate))
-    padded = np.pad(need, half, constant_values=1.0)
-    held = _running_min(padded, 2 * half + 1)
-    cumulative = np.concatenate(([0.0], np.cumsum(np.pad(held, half // 2, mode="edge"))))
-    width = 2 * (half // 2) + 1
-    gain = (cumulative[width:] - cumulative[:-width]) / width
-    return (samples * gain[: samples.shape[1]]).astype(samples.dtype)
+    n = samples.shape[1]
+    out = None
+    pending = None  # a piece's gain is applied once the next piece's is known: that one
+    for start in range(0, n + CHUNK, CHUNK):  # reads a few hundred samples before it
+        gain = _gain(samples, start, min(n, start + CHUNK), ceiling, half) if start < n else None
+        if pending is not None:
+            if out is None:
+                out = samples if in_place else samples.copy()
+            out[:, pending[0] : pending[0] + CHUNK] *= pending[1]
+        pending = None if gain is None or gain.min() >= 1.0 else (start, gain.astype(np.float32))
+    return samples if out is None else out
 
 
 def normalise(
@@ -194,12 +236,15 @@ def normalise(
     if peak is not None and peak + gain <= ceiling_db:
         # gain alone keeps the peaks under the ceiling: no limiting, and the loudness
         # reached is exactly the target (gain is linear), so nothing to re-measure
-        return np.clip(samples * np.float32(10 ** (gain / 20)), -1.0, 1.0)
+        out = samples * np.float32(10 ** (gain / 20))
+        return np.clip(out, -1.0, 1.0, out=out)
     out = samples
     for _ in range(3):
-        out = limit(samples * np.float32(10 ** (gain / 20)), rate, ceiling_db)
+        del out  # one scaled copy alive at a time (a 10-minute track is 230 MB)
+        out = samples * np.float32(10 ** (gain / 20))
+        limit(out, rate, ceiling_db, in_place=True)
         reached = integrated_loudness(out, rate)
         if reached is None or abs(reached - target) < 0.1:
             break
         gain += target - reached
-    return np.clip(out, -1.0, 1.0)
+    return np.clip(out, -1.0, 1.0, out=out)

@@ -37,38 +37,28 @@ def decode_stereo(source: Path, seconds: float, start: float = 0.0) -> np.ndarra
             return None
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
-        chunks = []
+        samples = np.zeros((2, want), np.float32)  # filled in place: one copy of the track
         got = 0
         skip = None  # samples before `start`, still to drop
         for frame in read_frames(container, stream, "sound"):
             if skip is None:
                 lead = round(((frame.time if frame.time is not None else start) - start) * RATE)
-                skip = max(0, -lead)
-                if lead > 0:
-                    chunks.append(np.zeros((2, min(lead, want)), np.float32))
-                    got += chunks[-1].shape[1]
+                skip, got = max(0, -lead), min(want, max(0, lead))  # silence before it
             for out in resampler.resample(frame):
-                got += _keep(chunks, out.to_ndarray(), skip)
-                skip = max(0, skip - out.samples)
+                got, skip = _keep(samples, got, out.to_ndarray(), skip)
             if got >= want:
                 break
         else:
             for out in resampler.resample(None):
-                got += _keep(chunks, out.to_ndarray(), skip)
-                skip = max(0, skip - out.samples)
-    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
-    samples = samples[:, :want]
-    if samples.shape[1] < want:
-        samples = np.pad(samples, ((0, 0), (0, want - samples.shape[1])))
-    return np.ascontiguousarray(samples, dtype=np.float32)
+                got, skip = _keep(samples, got, out.to_ndarray(), skip)
+    return samples
 
 
-def _keep(chunks: list, samples: np.ndarray, skip: int) -> int:
-    """Append `samples` less its first `skip`; how many were kept."""
-    samples = samples[:, skip:]
-    if samples.shape[1]:
-        chunks.append(samples.astype(np.float32, copy=False))
-    return samples.shape[1]
+def _keep(samples: np.ndarray, got: int, chunk: np.ndarray, skip: int) -> tuple[int, int]:
+    """Copy `chunk` less its first `skip` samples in at `got`: (new got, skip left)."""
+    kept = chunk[:, skip:][:, : samples.shape[1] - got]
+    samples[:, got : got + kept.shape[1]] = kept
+    return got + kept.shape[1], max(0, skip - chunk.shape[1])
 
 
 def encode_aac(samples: np.ndarray, path: Path) -> None:
@@ -88,10 +78,18 @@ def encode_aac(samples: np.ndarray, path: Path) -> None:
             container.mux(packet)
 
 
-def decode_encoded(path: Path) -> np.ndarray:
+def decode_encoded(path: Path, expected: int = 0) -> np.ndarray:
+    """The encoded track decoded to (2, n) float32, into one array grown only if needed."""
+    samples = np.zeros((2, expected + 4 * FRAME), np.float32)
+    got = 0
     with av.open(str(path)) as container:
-        chunks = [f.to_ndarray() for f in container.decode(audio=0)]
-    return np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
+        for frame in container.decode(audio=0):
+            chunk = frame.to_ndarray()
+            if got + chunk.shape[1] > samples.shape[1]:
+                samples = np.concatenate((samples, np.zeros_like(samples)), axis=1)
+            samples[:, got : got + chunk.shape[1]] = chunk
+            got += chunk.shape[1]
+    return samples[:, :got]
 
 
 def _round(value: float | None) -> float | None:
@@ -110,7 +108,8 @@ def make_track(source: Path, seconds: float, work: Path, start: float = 0.0) -> 
     measured = loudness.measure(samples, RATE) if samples is not None else None
     if measured is None or measured.true_peak < loudness.ABSOLUTE_GATE:
         # No sound or silence: a silent track, so players and muxers behave alike.
-        encode_aac(np.zeros((2, round(seconds * RATE)), np.float32), path)
+        silence = np.broadcast_to(np.zeros((2, 1), np.float32), (2, round(seconds * RATE)))
+        encode_aac(silence, path)  # a view: no 10 minutes of zeros held
         return AudioTrack(path, None)
     if measured.integrated is None:
         # Sound too short to measure (under one 400 ms block): kept as it is, peaks held.
@@ -126,7 +125,8 @@ def make_track(source: Path, seconds: float, work: Path, start: float = 0.0) -> 
             peak=measured.true_peak,
         )
         encode_aac(normalised, path)
-        result = loudness.measure(decode_encoded(path), RATE)
+        del normalised  # the decoded AAC takes its place
+        result = loudness.measure(decode_encoded(path, samples.shape[1]), RATE)
         excess = result.true_peak - loudness.MAX_TRUE_PEAK
         if excess <= -0.05:
             break

@@ -72,3 +72,30 @@ def test_sound_too_short_to_measure_is_kept_not_silenced(tmp_path):
     track = make_track(clip, 0.3, tmp_path)
     assert track.loudness is None  # under one 400 ms block: no integrated loudness
     assert np.abs(decode_encoded(track.path)).max() > 0.1
+
+
+def test_pieces_join_without_seams(monkeypatch):
+    """The envelope, meter and limiter work piece by piece: the pieces' size changes nothing."""
+    sound = tone(1.0, -6.0, clicks_dbfs=-0.1) * 2
+    whole = loudness.limit(sound, RATE, -2.0), loudness.measure(sound, RATE)
+    monkeypatch.setattr(loudness, "CHUNK", 1000)  # seams every 21 ms, clicks across them
+    pieces = loudness.limit(sound, RATE, -2.0), loudness.measure(sound, RATE)
+    np.testing.assert_allclose(pieces[0], whole[0], atol=1e-6)
+    assert pieces[1] == whole[1]
+    assert loudness.true_peak(pieces[0]) <= -1.9
+
+
+def test_a_long_track_is_normalised_without_full_length_copies():
+    import tracemalloc
+
+    sound = tone(60.0, -30.0, clicks_dbfs=-1.0)  # quiet with peaks: the limiter works
+    tracemalloc.start()
+    try:
+        measured = loudness.measure(sound, RATE)
+        out = loudness.normalise(sound, RATE, measured=measured.integrated, peak=measured.true_peak)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert loudness.true_peak(out) <= -1.4
+    # the result itself, plus pieces: no float64 or full-length working arrays
+    assert peak < 1.5 * sound.nbytes, f"{peak / 2**20:.0f} MB for {sound.nbytes / 2**20:.0f} MB"

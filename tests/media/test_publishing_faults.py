@@ -4,6 +4,7 @@ import errno
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -60,6 +61,8 @@ def test_non_square_pixels_are_published_at_their_display_aspect(tmp_path):
             frame = next(container.decode(stream))
             assert frame.width / frame.height == pytest.approx(720 / 640, rel=0.01)
             assert stream.sample_aspect_ratio in (None, Fraction(0, 1), Fraction(1, 1))
+    poster = cv2.imread(str(tmp_path / "out" / "poster.jpg"))
+    assert poster.shape[:2] == (480, 540)
 
 
 def test_writers_already_open_are_closed_when_a_later_one_fails(tmp_path, monkeypatch):

@@ -162,7 +162,7 @@ def admit(path: Path, sha256: str | None = None) -> SourceInfo:
             start = float(first.time) if first.time is not None else 0.0
             # Non-square pixels (anamorphic DV, some phone exports): the picture is shown
             # coded width x SAR wide; renditions are planned at that size with square pixels.
-            sar = video.sample_aspect_ratio
+            sar = video.sample_aspect_ratio or video.codec_context.sample_aspect_ratio
             coded_w, coded_h = first.width, first.height
             if sar and sar > 0 and sar != 1:
                 coded_w = max(1, round(coded_w * sar))

@@ -1,6 +1,7 @@
 """process_reel's faults and edges: damage vs machine errors, SAR, leaks, one decode, A/V offset."""
 
 import errno
+import subprocess
 from fractions import Fraction
 
 import av
@@ -9,11 +10,11 @@ import numpy as np
 import pytest
 
 from reeleditor.core.errors import MediaError
-from reeleditor.media import transcode
+from reeleditor.media import reel_audio, transcode
 from reeleditor.media.ladder import Rung
 from reeleditor.media.publishing import SourceDamaged, process_reel
 from tests.factories import drain
-from tests.media.reel_media import AUDIO_RATE, make_clip, tone
+from tests.media.reel_media import AUDIO_RATE, ffmpeg_cli, make_clip, tone
 
 AAC_FRAME = 1024 / AUDIO_RATE
 
@@ -49,8 +50,13 @@ def test_a_full_disk_is_not_the_files_fault(tmp_path, monkeypatch):
     assert caught.value.errno == errno.ENOSPC
 
 
-def test_non_square_pixels_are_published_at_their_display_aspect(tmp_path):
+@pytest.mark.parametrize("stored", ["in the stream", "by the container only"])
+def test_non_square_pixels_are_published_at_their_display_aspect(tmp_path, stored):
     clip = make_clip(tmp_path / "sar.mp4", 360, 640, 1.0, audio=None, sar=Fraction(2, 1))
+    if stored == "by the container only":  # an MP4 'pasp' box, as an editor's export has
+        square = make_clip(tmp_path / "square.mp4", 360, 640, 1.0, audio=None)
+        command = [ffmpeg_cli(), "-v", "error", "-i", str(square), "-c", "copy"]
+        subprocess.run([*command, "-aspect", "720:640", "-y", str(clip)], check=True)
     manifest = run(clip, tmp_path / "out")
     assert (manifest["source"]["width"], manifest["source"]["height"]) == (720, 640)
     sizes = [(r["width"], r["height"]) for r in manifest["renditions"]]
@@ -132,3 +138,11 @@ def test_sound_that_starts_late_stays_late(tmp_path):
     assert _onset(clip) == pytest.approx(0.5, abs=AAC_FRAME)  # what the source holds
     run(clip, tmp_path / "out")
     assert _onset(tmp_path / "out" / "reel.mp4") == pytest.approx(0.5, abs=AAC_FRAME)
+
+
+def test_sound_that_starts_early_is_trimmed_to_the_first_frame(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", 128, 128, 2.0, audio=tone(2.0, -20.0))
+    whole = reel_audio.decode_stereo(clip, 2.0)
+    late_video = reel_audio.decode_stereo(clip, 1.0, start=0.5)  # as if the video began at 0.5
+    assert late_video.shape == (2, AUDIO_RATE)
+    np.testing.assert_allclose(late_video, whole[:, AUDIO_RATE // 2 : AUDIO_RATE * 3 // 2])

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from reeleditor.cloud.client import Offline, download, fetch_cached
 from reeleditor.storage.media_cache import MediaCache
-from tests.cloud.http_fixture import ControlledServer, Resource
-
-
-class Clock:
-    """Real time plus what the test lets pass: freshness is tested without waiting."""
-
-    def __init__(self) -> None:
-        self.skew = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.skew
+from tests.cloud.http_fixture import Clock, ControlledServer, Resource
 
 
 @pytest.fixture

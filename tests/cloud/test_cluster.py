@@ -144,20 +144,25 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def cluster_env(state: Path, **settings: str) -> dict:
+    """The environment deploy/local-cluster.sh runs in: this venv's reeleditor, `state`."""
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REELEDITOR_CLUSTER_DIR": str(state),
+        "REELEDITOR_BIN": str(BIN / "reeleditor"),
+        **settings,
+    }
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Cluster:
     missing = _missing()
     if missing:
         (pytest.fail if IN_CI else pytest.skip)("not installed: " + ", ".join(missing))
     state = tmp_path_factory.mktemp("cluster")
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REELEDITOR_CLUSTER_DIR": str(state),
-        "REELEDITOR_BIN": str(BIN / "reeleditor"),
-        # a killed worker's job is taken up after a 4 s lease, not a minute
-        "REELEDITOR_CLUSTER_WORKER_ARGS": "--lease 4 --sweep-interval 1",
-    }
+    # a killed worker's job is taken up after a 4 s lease, not a minute
+    env = cluster_env(state, REELEDITOR_CLUSTER_WORKER_ARGS="--lease 4 --sweep-interval 1")
     up = subprocess.run([str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=240)
     lines = dict(line.split("=", 1) for line in up.stdout.splitlines() if "=" in line)
     cluster = Cluster(

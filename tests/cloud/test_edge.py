@@ -7,7 +7,6 @@ tests the edge and the origin only. Missing programs skip, except in CI, where t
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ import requests
 
 from reeleditor.cloud.urls import open_catalog, open_store
 from tests.cloud.services import IN_CI, s3_credentials
-from tests.cloud.test_cluster import BIN, SCRIPT, _missing
+from tests.cloud.test_cluster import SCRIPT, _missing, cluster_env
 from tests.cloud.test_feed_api import FILES
 from tests.cloud.test_origin import publish_reel
 
@@ -30,13 +29,7 @@ def edge(tmp_path_factory):
     if missing:
         (pytest.fail if IN_CI else pytest.skip)("not installed: " + ", ".join(missing))
     state = tmp_path_factory.mktemp("edge-cluster")
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REELEDITOR_CLUSTER_DIR": str(state),
-        "REELEDITOR_BIN": str(BIN / "reeleditor"),
-        "REELEDITOR_CLUSTER_WORKERS": "1",  # no processing here: one idle worker
-    }
+    env = cluster_env(state, REELEDITOR_CLUSTER_WORKERS="1")  # no processing: one idle worker
 
     def script(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(

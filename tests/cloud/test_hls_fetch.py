@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -11,7 +10,7 @@ from reeleditor.cloud.client import Offline
 from reeleditor.cloud.hls_fetch import fetch_hls, play_dir
 from reeleditor.core.errors import ReelEditorError
 from reeleditor.storage.media_cache import MediaCache
-from tests.cloud.http_fixture import ControlledServer, Resource
+from tests.cloud.http_fixture import Clock, ControlledServer, Resource
 
 PLAYLIST = {"Cache-Control": "public, max-age=60, must-revalidate"}
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
@@ -28,14 +27,6 @@ MEDIA = (
     "#EXT-X-ENDLIST\n"
 )
 BASE = "/media/r1/d1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.skew = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.skew
 
 
 @pytest.fixture

@@ -7,13 +7,23 @@ import logging
 import sys
 
 from reeleditor import __version__
-from reeleditor.commands import cloud, devices, drafts, export, filters, record, upload, worker
+from reeleditor.commands import (
+    cloud,
+    devices,
+    drafts,
+    export,
+    filters,
+    record,
+    timeline,
+    upload,
+    worker,
+)
 from reeleditor.commands.common import Context
 from reeleditor.core.errors import Cancelled, ReelEditorError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [drafts, record, export, filters, devices, upload, cloud, worker]
+COMMAND_MODULES = [drafts, record, export, timeline, filters, devices, upload, cloud, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from reeleditor.core.draft import Draft, Look, MusicCue, Segment
+from dataclasses import replace
+
+from reeleditor.core.draft import Draft, Look, MusicCue, Segment, new_id
 from reeleditor.core.errors import DraftError
+
+MIN_SEGMENT_SECONDS = 0.1  # three frames at 30 fps: a shorter piece is a slip, not an edit
 
 
 def _touch(draft: Draft, now: float, **changes) -> Draft:
@@ -46,9 +50,60 @@ def trim_segment(
             end = s.duration if trim_out is None else min(trim_out, s.duration)
             if trim_in < 0 or trim_in >= end:
                 raise DraftError(f"trim {trim_in:.2f}..{end:.2f} s leaves nothing of the segment")
-            s = Segment(s.media, s.duration, s.id, trim_in, trim_out)
+            s = replace(s, trim_in=trim_in, trim_out=trim_out)  # keeps any other field
         segs.append(s)
     return _touch(draft, now, segments=tuple(segs))
+
+
+def seconds_text(seconds: float) -> str:
+    """'2.0', '1.25', '0.333': a time as a creator typed it, not 1.2500000000000002."""
+    text = f"{seconds:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def segment_starts(draft: Draft) -> list[float]:
+    """Reel time each segment begins at (after trims), in order."""
+    starts, t = [], 0.0
+    for s in draft.segments:
+        starts.append(t)
+        t += s.length
+    return starts
+
+
+def split_segment(
+    draft: Draft, at_reel_seconds: float, now: float, second_id: str | None = None
+) -> Draft:
+    """Split the segment under reel time `at` in two over the same media file.
+
+    The first half keeps the segment's id; the second gets `second_id` (default: a new
+    one). Refused outside the reel and within MIN_SEGMENT_SECONDS of a segment boundary,
+    where a split would leave a sliver.
+    """
+    at = at_reel_seconds
+    total = draft.duration
+    if not 0 < at < total:
+        raise DraftError(
+            f"nothing to split at {seconds_text(at)} s: the reel runs from 0 to "
+            f"{seconds_text(total)} s",
+            "pick a time inside it",
+        )
+    for index, (start, seg) in enumerate(zip(segment_starts(draft), draft.segments, strict=True)):
+        end = start + seg.length
+        if at >= end:
+            continue
+        if at - start < MIN_SEGMENT_SECONDS or end - at < MIN_SEGMENT_SECONDS:
+            edge = start if at - start < end - at else end
+            raise DraftError(
+                f"nothing to split at {seconds_text(at)} s: it is a segment boundary",
+                f"segment {index + 1} runs {seconds_text(start)}-{seconds_text(end)} s; "
+                f"split at least {MIN_SEGMENT_SECONDS:g} s from {seconds_text(edge)} s",
+            )
+        cut = round(seg.trim_in + (at - start), 6)  # media time; drop float dust
+        first = replace(seg, trim_out=cut)
+        second = replace(seg, id=second_id or new_id(), trim_in=cut)
+        segs = (*draft.segments[:index], first, second, *draft.segments[index + 1 :])
+        return _touch(draft, now, segments=segs)
+    raise AssertionError("0 < at < duration, so some segment is under it")  # pragma: no cover
 
 
 def set_look(draft: Draft, look: Look, now: float) -> Draft:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
 from reeleditor.commands.common import drive
 from reeleditor.core import edits
-from reeleditor.core.draft import Look, MusicCue
+from reeleditor.core.draft import SPEEDS, Look, MusicCue
 from reeleditor.core.errors import ReelEditorError
 
 
@@ -34,10 +35,31 @@ def _check_range(name: str, value: float | None, lo: float, hi: float) -> None:
         raise ReelEditorError(f"{name} {value:g} is outside {lo:g}..{hi:g}")
 
 
+def _speed_change(text: str) -> tuple[int, float]:
+    """'2:0.5' -> (2, 0.5); the speed is checked against SPEEDS, N against the draft."""
+    n_text, sep, x_text = text.partition(":")
+    allowed = ", ".join(f"{s:g}" for s in SPEEDS)
+    try:
+        n = int(n_text)
+    except ValueError:
+        raise ReelEditorError(
+            f"--speed {text!r}: {n_text!r} is not a segment number (1 is the first)",
+            "write N:X, e.g. 2:0.5",
+        ) from None
+    try:
+        x = float(x_text.rstrip("xX")) if sep else math.nan
+    except ValueError:
+        x = math.nan
+    if x not in SPEEDS:
+        raise ReelEditorError(f"--speed {text!r}: the speed must be one of {allowed}")
+    return n, x
+
+
 def cmd_edit(ctx, args) -> int:
     from reeleditor.media.looks import list_looks
     from reeleditor.media.music import decode_audio, resolve_track, track_reference
 
+    speeds = [_speed_change(text) for text in args.speed or ()]
     _check_range("--music-volume", args.music_volume, 0, 2)
     _check_range("--original-volume", args.original_volume, 0, 2)
     _check_range("--strength", args.strength, 0, 100)
@@ -80,6 +102,13 @@ def cmd_edit(ctx, args) -> int:
             draft = edits.set_title(draft, args.title, now)
         if args.cover_time is not None:
             draft = edits.set_cover_time(draft, args.cover_time, now)
+        for n, speed in speeds:
+            if not 1 <= n <= len(draft.segments):
+                raise ReelEditorError(
+                    f"--speed {n}:{speed:g}: segment {n} does not exist; "
+                    f"the draft has {len(draft.segments)}"
+                )
+            draft = edits.set_speed(draft, draft.segments[n - 1].id, speed, now)
         store.save(draft)
     try:
         from reeleditor.media.thumbnails import refresh_thumbnail
@@ -129,7 +158,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("edit", help="change a draft's look, music, volumes, title or cover")
+    p = sub.add_parser(
+        "edit", help="change a draft's look, music, volumes, title, cover or segment speeds"
+    )
     p.add_argument("id", help="draft id")
     p.add_argument("--filter", help="look name (see 'reeleditor filters list')")
     p.add_argument("--strength", type=float, help="look strength, 0-100")
@@ -142,6 +173,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--original-volume", type=float, help="recorded sound volume, 0-2 (0 mutes)")
     p.add_argument("--title", help="new title")
     p.add_argument("--cover-time", type=float, help="cover picture time, seconds into the reel")
+    p.add_argument(
+        "--speed",
+        action="append",
+        metavar="N:X",
+        help="play segment N (1 is the first) at speed X: 0.3, 0.5, 1, 2 or 3 (repeatable)",
+    )
     p.set_defaults(func=cmd_edit)
 
     music = sub.add_parser("music", help="the bundled music library")

@@ -9,7 +9,7 @@ from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_MAX_DURATION = 90.0
 DEFAULT_SIZE = (1080, 1920)
 DEFAULT_FPS = 30
@@ -25,6 +25,7 @@ ADJUSTMENT_NAMES = (
     "grain",
     "sharpen",
 )
+SPEEDS = (0.3, 0.5, 1.0, 2.0, 3.0)  # as in Reels; reel seconds = media seconds / speed
 
 
 def new_id() -> str:
@@ -63,12 +64,18 @@ class Segment:
     id: str = field(default_factory=new_id)
     trim_in: float = 0.0
     trim_out: float | None = None  # None: to the end
+    speed: float = 1.0  # one of SPEEDS
+
+    @property
+    def media_length(self) -> float:
+        """Seconds of the media file this segment plays (after trims)."""
+        end = self.duration if self.trim_out is None else min(self.trim_out, self.duration)
+        return max(0.0, end - self.trim_in)
 
     @property
     def length(self) -> float:
         """Seconds this segment contributes to the reel."""
-        end = self.duration if self.trim_out is None else min(self.trim_out, self.duration)
-        return max(0.0, end - self.trim_in)
+        return self.media_length / self.speed
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +84,7 @@ class Segment:
             "duration": self.duration,
             "trim_in": self.trim_in,
             "trim_out": self.trim_out,
+            "speed": self.speed,
         }
 
     @classmethod
@@ -90,13 +98,21 @@ class Segment:
         ):
             raise DraftFormatError(f"segment media path {media!r} must stay inside the draft")
         trim_out = data.get("trim_out")
+        speed = _num(data, "speed", 1.0)
+        if speed not in SPEEDS:
+            raise DraftFormatError(f"segment speed {speed:g} is not one of {_speeds_text()}")
         return cls(
             id=_str(data, "id"),
             media=media,
             duration=_num(data, "duration", lo=0),
             trim_in=_num(data, "trim_in", 0.0, lo=0),
             trim_out=None if trim_out is None else _num(data, "trim_out", lo=0),
+            speed=speed,
         )
+
+
+def _speeds_text() -> str:
+    return ", ".join(f"{s:g}x" for s in SPEEDS)
 
 
 @dataclass(frozen=True)

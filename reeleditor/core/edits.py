@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reeleditor.core.draft import Draft, Look, MusicCue, Segment, new_id
+from reeleditor.core.draft import SPEEDS, Draft, Look, MusicCue, Segment, new_id
 from reeleditor.core.errors import DraftError
 
 MIN_SEGMENT_SECONDS = 0.1  # three frames at 30 fps: a shorter piece is a slip, not an edit
@@ -55,6 +55,19 @@ def trim_segment(
     return _touch(draft, now, segments=tuple(segs))
 
 
+def set_speed(draft: Draft, segment_id: str, speed: float, now: float) -> Draft:
+    """Play one segment at `speed` (one of SPEEDS); its reel length becomes media / speed."""
+    if isinstance(speed, bool) or speed not in SPEEDS:
+        allowed = ", ".join(f"{s:g}x" for s in SPEEDS)
+        raise DraftError(f"speed {speed!r} is not one of {allowed}")
+    if all(s.id != segment_id for s in draft.segments):
+        raise DraftError(f"draft {draft.id} has no segment {segment_id}")
+    segs = tuple(
+        replace(s, speed=float(speed)) if s.id == segment_id else s for s in draft.segments
+    )
+    return _touch(draft, now, segments=segs)
+
+
 def seconds_text(seconds: float) -> str:
     """'2.0', '1.25', '0.333': a time as a creator typed it, not 1.2500000000000002."""
     text = f"{seconds:.3f}".rstrip("0")
@@ -98,7 +111,7 @@ def split_segment(
                 f"segment {index + 1} runs {seconds_text(start)}-{seconds_text(end)} s; "
                 f"split at least {MIN_SEGMENT_SECONDS:g} s from {seconds_text(edge)} s",
             )
-        cut = round(seg.trim_in + (at - start), 6)  # media time; drop float dust
+        cut = round(seg.trim_in + (at - start) * seg.speed, 6)  # media time; drop float dust
         first = replace(seg, trim_out=cut)
         second = replace(seg, id=second_id or new_id(), trim_in=cut)
         segs = (*draft.segments[:index], first, second, *draft.segments[index + 1 :])

@@ -36,7 +36,17 @@ def _v1_to_v2(data: dict) -> dict:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict) -> dict:
+    """Schema 3 gave each segment a speed; every older segment played at 1x."""
+    out = dict(data)
+    out["segments"] = [
+        {**seg, "speed": 1.0} if isinstance(seg, dict) else seg for seg in data.get("segments", [])
+    ]
+    out["schema_version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: Any) -> dict:

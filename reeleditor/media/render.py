@@ -60,7 +60,13 @@ class ExportResult:
 
 # -- decoding ------------------------------------------------------------------------------
 def clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
-    """Exactly clip.frames pictures at the output rate: each is the one showing at its time."""
+    """Exactly clip.frames pictures at the output rate: each is the one showing at its time.
+
+    Output frame i shows media time start + i * speed / fps: 2x takes every second
+    picture, 0.5x holds each for two frames. The window around that time is half an output
+    frame, in media seconds for slow motion, so a mapped time never ties two pictures.
+    """
+    speed = clip.speed
     with av.open(str(clip.path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -68,14 +74,14 @@ def clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
             container.seek(int(clip.start / stream.time_base), stream=stream, backward=True)
         current = None
         emitted = 0
-        half = 0.5 / fps
+        half = 0.5 * min(speed, 1.0) / fps
         for frame in container.decode(stream):
             t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
             shown = 0
             while (
                 emitted < clip.frames
                 and current is not None
-                and t > clip.start + emitted / fps + half
+                and t > clip.start + emitted * speed / fps + half
             ):
                 # the previous picture is still the one showing; a repeat is a copy, since
                 # the encoder stamps each frame object with its own time
@@ -267,7 +273,9 @@ def export_draft(
     finished = False
     try:
         yield Progress("prepare", 0, None, "mixing the soundtrack")
-        soundtrack = build_soundtrack(draft, clips)
+        sound_notices: list[str] = []
+        soundtrack = build_soundtrack(draft, clips, notices=sound_notices)
+        notices = (*notices, *sound_notices)
         shaper = FrameShaper(draft)
         container, vstream, astream = _open_output(tmp, draft, chosen, choice.name)
         audio = _AudioWriter(container, astream, soundtrack)

@@ -9,12 +9,38 @@ from reeleditor.core.draft import Draft
 from reeleditor.core.errors import MediaError
 from reeleditor.core.mixing import mix, music_bed, to_stereo
 from reeleditor.media.music import RATE, decode_audio, resolve_track
+from reeleditor.media.tempo import change_tempo
 from reeleditor.media.timeline import Clip
 
 
-def clip_sound(clip: Clip, fps: int, rate: int = RATE) -> np.ndarray:
-    """The clip's own sound, stereo, exactly as long as its pictures (silence if none)."""
+def clip_sound(
+    clip: Clip, fps: int, rate: int = RATE, notices: list[str] | None = None
+) -> np.ndarray:
+    """The clip's own sound, stereo, exactly as long as its pictures (silence if none).
+
+    At a speed other than 1x the media range is decoded, then tempo-changed with its pitch
+    kept; where that cannot be done the clip is silent and `notices` says why.
+    """
     length = round(clip.frames * rate / fps)
+    if clip.speed == 1.0:
+        return _media_sound(clip, length, rate)
+    media = _media_sound(clip, round((clip.end - clip.start) * rate), rate)
+    out = np.zeros((2, length), np.float32)
+    if not clip.info.has_audio:
+        return out
+    try:
+        fast = change_tempo(media, rate, clip.speed)
+    except MediaError as exc:
+        if notices is not None:
+            notices.append(f"{clip.label} at {clip.speed:g}x is muted: {exc}")
+        return out
+    n = min(length, fast.shape[1])
+    out[:, :n] = fast[:, :n]
+    return out
+
+
+def _media_sound(clip: Clip, length: int, rate: int) -> np.ndarray:
+    """`length` samples of the clip's file from clip.start, stereo (silence if none)."""
     out = np.zeros((2, length), np.float32)
     if not clip.info.has_audio:
         return out
@@ -44,9 +70,14 @@ def clip_sound(clip: Clip, fps: int, rate: int = RATE) -> np.ndarray:
     return out
 
 
-def build_soundtrack(draft: Draft, clips: list[Clip], rate: int = RATE) -> np.ndarray:
-    """The mixed soundtrack (2, n), n matching the pictures' total length."""
-    original = np.concatenate([clip_sound(c, draft.fps, rate) for c in clips], axis=1)
+def build_soundtrack(
+    draft: Draft, clips: list[Clip], rate: int = RATE, notices: list[str] | None = None
+) -> np.ndarray:
+    """The mixed soundtrack (2, n), n matching the pictures' total length.
+
+    The music is not sped up: it plays under the whole reel.
+    """
+    original = np.concatenate([clip_sound(c, draft.fps, rate, notices) for c in clips], axis=1)
     music = None
     if draft.music is not None and draft.music.volume > 0:
         song = decode_audio(resolve_track(draft.music.track), rate)

@@ -19,8 +19,12 @@ class Clip:
     path: Path
     info: MediaInfo
     start: float
-    end: float
-    frames: int
+    end: float  # media seconds: the clip plays [start, end) of its file
+    frames: int  # output frames: the media range at the segment's speed
+
+    @property
+    def speed(self) -> float:
+        return self.segment.speed
 
     @property
     def label(self) -> str:
@@ -50,7 +54,7 @@ def plan(draft: Draft, media_path) -> list[Clip]:
             raise MediaError(f"{label} has no pictures: {path}", "delete the segment")
         end = info.duration if seg.trim_out is None else min(seg.trim_out, info.duration)
         start = min(seg.trim_in, end)
-        frames = round((end - start) * draft.fps)
+        frames = round((end - start) / seg.speed * draft.fps)
         if frames > 0:
             clips.append(Clip(number, seg, path, info, start, end, frames))
     if not clips:

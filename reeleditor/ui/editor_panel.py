@@ -1,10 +1,11 @@
-"""The editor: segments (reorder by drag, trim, delete), reel playback, the cover picker."""
+"""The editor: segments (reorder by drag, trim, speed, delete), reel playback, the cover picker."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from reeleditor.core import edits
-from reeleditor.core.draft import Draft
+from reeleditor.core.draft import SPEEDS, Draft
 from reeleditor.ui.session import DraftSession
 
 
@@ -41,6 +42,12 @@ class EditorPanel(QWidget):
         self.trim_out = QDoubleSpinBox(suffix=" s", decimals=2, singleStep=0.1)
         self.trim_in.editingFinished.connect(self._on_trim_edited)
         self.trim_out.editingFinished.connect(self._on_trim_edited)
+        self.speed = QComboBox()
+        self.speed.setObjectName("segmentSpeed")
+        for value in SPEEDS:
+            self.speed.addItem(f"{value:g}x", value)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.activated.connect(self._on_speed_activated)
         self.delete_button = QPushButton("Delete segment")
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.play_button = QPushButton("Play reel")
@@ -57,6 +64,7 @@ class EditorPanel(QWidget):
         trims = QFormLayout()
         trims.addRow("Start at", self.trim_in)
         trims.addRow("End at", self.trim_out)
+        trims.addRow("Speed", self.speed)
         cover_row = QHBoxLayout()
         cover_row.addWidget(self.cover_button)
         cover_row.addWidget(self.auto_cover_button)
@@ -89,6 +97,7 @@ class EditorPanel(QWidget):
                 self.auto_cover_button,
                 self.trim_in,
                 self.trim_out,
+                self.speed,
             ):
                 w.setEnabled(enabled and bool(draft.segments) if draft else False)
             if draft is None:
@@ -96,7 +105,8 @@ class EditorPanel(QWidget):
             missing = set(self.session.store.missing_segments(draft))
             for n, seg in enumerate(draft.segments, 1):
                 flag = "  ⚠ missing" if seg.id in missing else ""
-                item = QListWidgetItem(f"{n}. {seg.length:.1f} s{flag}")
+                speed = "" if seg.speed == 1.0 else f"  {seg.speed:g}x"
+                item = QListWidgetItem(f"{n}. {seg.length:.1f} s{speed}{flag}")
                 item.setData(Qt.UserRole, seg.id)
                 self.segments.addItem(item)
             if draft.segments:
@@ -133,6 +143,13 @@ class EditorPanel(QWidget):
         self.trim_out.setValue(seg.duration if seg.trim_out is None else seg.trim_out)
         for box in (self.trim_in, self.trim_out):
             box.blockSignals(False)
+        self.speed.setCurrentIndex(self.speed.findData(seg.speed))
+
+    def _on_speed_activated(self, index: int) -> None:
+        seg = self._current_segment()
+        speed = self.speed.itemData(index)
+        if seg is not None and speed != seg.speed:
+            self.session.apply(lambda d, now: edits.set_speed(d, seg.id, speed, now))
 
     def _on_trim_edited(self) -> None:
         seg = self._current_segment()

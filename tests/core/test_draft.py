@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reeleditor.core import edits
-from reeleditor.core.draft import SCHEMA_VERSION, Draft, Look, MusicCue, Segment
+from reeleditor.core.draft import SCHEMA_VERSION, SPEEDS, Draft, Look, MusicCue, Segment
 from reeleditor.core.errors import DraftError, DraftFormatError
 from reeleditor.core.migrations import migrate
 from tests.factories import make_draft
@@ -23,6 +23,7 @@ segments = st.builds(
     id=st.from_regex(r"[a-f0-9]{12}", fullmatch=True),
     trim_in=finite,
     trim_out=st.none() | finite,
+    speed=st.sampled_from(SPEEDS),
 )
 looks = st.builds(
     Look,

@@ -21,6 +21,10 @@ class Settings:
     mirror_preview: bool = True
     show_fps: bool = False
     chunk_size_mib: int = 8
+    take_seconds: int = 0  # the record screen's timer: a take stops by itself after this; 0: never
+    align_ghost: bool = False  # the previous take's last frame over the camera
+    show_grid: bool = False  # rule-of-thirds lines over the camera
+    show_safe_zones: bool = False  # where a platform's buttons and captions cover the reel
 
     def to_dict(self) -> dict:
         return {"schema_version": SETTINGS_VERSION, **asdict(self)}

@@ -97,3 +97,33 @@ def refresh_thumbnail(store, draft: Draft) -> Path | None:
         return None  # the draft was deleted (an untouched new reel) while this ran
     write_thumbnail(image, path)
     return path
+
+
+def last_frame(path: Path, until: float | None = None, size=None) -> np.ndarray:
+    """The BGR picture shown last in the file (or last before `until` s), resized to `size`.
+
+    Decodes only the final second or so: a seek lands on the keyframe before it.
+    """
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            end = until
+            if end is None and container.duration is not None:
+                end = container.duration / av.time_base
+            if end is not None and end > 1.0:
+                container.seek(int((end - 1.0) / stream.time_base), stream=stream, backward=True)
+            last = None
+            for frame in container.decode(stream):
+                shown = None if frame.pts is None else float(frame.pts * stream.time_base)
+                if until is not None and shown is not None and shown >= until - 1e-6:
+                    break
+                last = frame
+            if last is None:
+                raise MediaError(f"{path} has no picture to align to")
+            image = last.to_ndarray(format="bgr24")
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path} could not be decoded ({exc})") from exc
+    if size is not None:
+        image = cv2.resize(image, tuple(size), interpolation=cv2.INTER_AREA)
+    return image

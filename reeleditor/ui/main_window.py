@@ -31,6 +31,7 @@ from reeleditor.ui.preview import CameraView
 from reeleditor.ui.preview_controller import PreviewController
 from reeleditor.ui.published_panel import PublishedPanel, local_reels
 from reeleditor.ui.record_panel import RecordPanel
+from reeleditor.ui.record_screen import RecordScreen
 from reeleditor.ui.recording import RecordingController
 from reeleditor.ui.session import DraftSession, SaveState
 from reeleditor.ui.theme import icon
@@ -76,6 +77,18 @@ class MainWindow(QMainWindow):
         self.recovery_box: QMessageBox | None = None
         self._build()
         self._connect()
+        self.record_screen = RecordScreen(
+            self.record_panel,
+            self.preview,
+            self.recorder,
+            self.session,
+            self.runner,
+            self.settings,
+            paths.settings_file,
+            self,
+        )
+        self.record_screen.settings_changed.connect(self._on_record_screen_settings_changed)
+        self.record_screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.preview.start()
         self._open_initial_draft()
         self.refresh_drafts()
@@ -259,22 +272,12 @@ class MainWindow(QMainWindow):
             self.looks_panel.set_source_frame(frame.image)
 
     def audio_input(self):
-        if (
-            self.source is not None
-            and self.source.audio is not None
-            and (self.settings.microphone == "auto")
-        ):
-            return self.source.audio
-        from reeleditor.media.microphone import SilenceInput, open_microphone
+        """What the next take records: the record screen's (metered) microphone."""
+        return self.record_screen.audio_input()
 
-        if self.settings.microphone == "none":
-            return SilenceInput()
-        mic = open_microphone(
-            None if self.settings.microphone == "auto" else self.settings.microphone
-        )
-        if mic.notice:
-            self.statusBar().showMessage(mic.notice, 10000)
-        return mic
+    @Slot(object)
+    def _on_record_screen_settings_changed(self, settings: Settings) -> None:
+        self.settings = settings  # saved already; the dialog starts from these next time
 
     # -- drafts ---------------------------------------------------------------------------
     def refresh_drafts(self) -> None:
@@ -361,7 +364,8 @@ class MainWindow(QMainWindow):
                 "segment or start a new reel"
             )
             return
-        if not self.recorder.start(self.source, self.audio_input()):
+        seconds = self.record_panel.take_seconds  # the timer: 0 records until stopped
+        if not self.recorder.start(self.source, self.audio_input(), seconds):
             self.show_error("the camera is not ready yet")
 
     def delete_last(self) -> None:
@@ -521,6 +525,7 @@ class MainWindow(QMainWindow):
             self.mirror_action.setChecked(self.settings.mirror_preview)
             self.view.show_fps = self.settings.show_fps
             self.fps_action.setChecked(self.settings.show_fps)
+            self.record_screen.set_settings(self.settings)
             if (old.camera, old.width, old.height, old.fps) != (
                 self.settings.camera,
                 self.settings.width,
@@ -561,6 +566,7 @@ class MainWindow(QMainWindow):
         self.recorder.stop_and_wait()
         self.stop_playback()
         self.runner.shutdown()
+        self.record_screen.close()
         self.uploads.close()
         self._discard_if_untouched()
         self.session.close()

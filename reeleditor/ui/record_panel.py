@@ -1,7 +1,8 @@
-"""Recording controls: one button (click or hold), countdown, segmented progress, delete last.
+"""Recording controls: button (click or hold), countdown, take length, guides, meter, devices.
 
-The countdown and the take's elapsed time also show over the preview, on the panel's
-`overlay` (a RecordOverlayWidget the main window lays over its preview with `attach`).
+The countdown, the take's elapsed and remaining time, the Align ghost and the guides show
+over the preview, on the panel's `overlay` (a RecordOverlayWidget the main window lays over
+its preview with `attach`). What the guides, pickers and meter do is `RecordScreen`'s work.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reeleditor.ui.level_meter import LevelMeterWidget
 from reeleditor.ui.record_overlay import RecordOverlayWidget
 
 HOLD_MS = 400  # pressed longer than this: recording stops on release (hold to record)
+TAKE_LENGTHS = (0, 5, 10, 15, 30, 60)  # seconds a take records by itself; 0: until stopped
+
+
+def _length_text(seconds: float) -> str:
+    return "Until stopped" if seconds <= 0 else f"Record {seconds:g} s"
 
 
 class SegmentBarWidget(QWidget):
@@ -79,6 +86,19 @@ class RecordPanel(QWidget):
         self.record_button.released.connect(self._on_record_released)
         self.countdown = QComboBox()
         self.countdown.addItems(["No countdown", "3 s countdown", "10 s countdown"])
+        self.length = QComboBox()
+        self.length.setToolTip("How long a take records before it stops by itself")
+        for seconds in TAKE_LENGTHS:
+            self.length.addItem(_length_text(seconds), seconds)
+        self._limit = 0.0  # the running take's set length
+        self.align_button = self._toggle("Align", "Show the last take's last frame over the camera")
+        self.grid_button = self._toggle("Grid", "Rule-of-thirds lines")
+        self.safe_button = self._toggle("Safe zones", "Where a platform's buttons cover the reel")
+        self.camera_combo = QComboBox()
+        self.camera_combo.setToolTip("Camera")
+        self.microphone_combo = QComboBox()
+        self.microphone_combo.setToolTip("Microphone")
+        self.meter = LevelMeterWidget()
         self.delete_button = QPushButton("Delete last")
         self.delete_button.setToolTip("Delete the last segment (Backspace)")
         self.delete_button.clicked.connect(self.delete_last_requested)
@@ -92,18 +112,44 @@ class RecordPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.countdown)
+        row.addWidget(self.length)
         row.addStretch(1)
         row.addWidget(self.record_button)
         row.addStretch(1)
+        for button in (self.align_button, self.grid_button, self.safe_button):
+            row.addWidget(button)
         row.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
         top = QHBoxLayout()
-        top.addStretch(1)
+        top.addWidget(self.camera_combo)
+        top.addWidget(self.microphone_combo)
+        top.addWidget(self.meter, 1)
         top.addWidget(self.elapsed_label)
         layout.addLayout(top)
         layout.addLayout(row)
+
+    @staticmethod
+    def _toggle(text: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setCheckable(True)
+        button.setToolTip(tip)
+        return button
+
+    # -- the take's length ----------------------------------------------------------------
+    @property
+    def take_seconds(self) -> float:
+        """The set length of the next take; 0 records until stopped."""
+        return float(self.length.currentData() or 0)
+
+    def set_take_seconds(self, seconds: float) -> None:
+        """Choose a length (one not offered, e.g. from the settings file, is added)."""
+        index = self.length.findData(seconds)
+        if index < 0:
+            self.length.addItem(_length_text(seconds), seconds)
+            index = self.length.count() - 1
+        self.length.setCurrentIndex(index)
 
     # -- the button -----------------------------------------------------------------------
     def toggle(self) -> None:
@@ -165,9 +211,14 @@ class RecordPanel(QWidget):
         self.record_button.style().unpolish(self.record_button)
         self.record_button.style().polish(self.record_button)
         self.delete_button.setEnabled(not recording)
+        # devices and the length are what the take runs with: they change between takes
+        for widget in (self.length, self.camera_combo, self.microphone_combo):
+            widget.setEnabled(not recording)
         if recording:
-            self.overlay.show_recording(0.0)
+            self._limit = self.take_seconds
+            self.overlay.show_recording(0.0, self._limit)
         else:
+            self._limit = 0.0
             self.overlay.clear()
 
     def show_progress(self, lengths: list[float], recording: float, maximum: float) -> None:
@@ -175,4 +226,4 @@ class RecordPanel(QWidget):
         total = sum(lengths) + recording
         self.elapsed_label.setText(f"{total:.1f} s of {maximum:.0f} s")
         if self.recording:
-            self.overlay.show_recording(recording)
+            self.overlay.show_recording(recording, self._limit)

@@ -49,7 +49,8 @@ class RecordingController(QObject):
     def recording(self) -> bool:
         return self.task is not None
 
-    def start(self, source, audio) -> bool:
+    def start(self, source, audio, seconds: float | None = None) -> bool:
+        """Record a take; with `seconds` it stops by itself after that long (the timer)."""
         from reeleditor.media.music import resolve_track
         from reeleditor.media.take import record_take
 
@@ -58,12 +59,13 @@ class RecordingController(QObject):
             return False
         self.session.flush()  # the take sizes itself on the draft on disk: make it current
         store, stop = self.session.store, threading.Event()
+        limit = seconds if seconds else None
         if self.sentinel is not None:
             self.sentinel.update(draft_id=draft.id, recording=True)
         self._stop = stop
         self.task = self.runner.start(
             "record",
-            lambda: record_take(store, draft.id, source, audio, None, commit=False, stop=stop),
+            lambda: record_take(store, draft.id, source, audio, limit, commit=False, stop=stop),
             on_progress=self._on_task_progress,
             on_finished=self._on_task_finished,
             on_cancelled=self._on_task_cancelled,

@@ -227,8 +227,8 @@ def run_job(
             prefix = put(work / "out", entry["files"])
             if beat.lost.is_set() or not catalog.publish(job.id, owner, prefix, entry):
                 raise _LeaseLost
+        log.info("job %s: reel %s ready at %s", job.id, job.reel_id, prefix)  # as it happened
         _delete_quietly(store, upload.key)
-        log.info("job %s: reel %s ready at %s", job.id, job.reel_id, prefix)
         return RunResult(Outcome.DONE, prefix=prefix)
     except (_LeaseLost, Cancelled):
         _forget_prefixes(catalog, store, job.reel_id, written)

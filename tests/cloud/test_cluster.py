@@ -332,7 +332,11 @@ def test_worker_killed_mid_transcode_the_other_publishes_once(cluster, tmp_path)
     status = cluster.wait_state(rid, ("ready", "failed"), timeout=150)
     assert status["state"] == "ready", status
     survivor = next(name for name in workers if name != busy)
-    log = (cluster.state / "logs" / f"{survivor}.log").read_text()
+    log_file = cluster.state / "logs" / f"{survivor}.log"
+    deadline = time.monotonic() + 10  # the API may answer "ready" before the line is on disk
+    while f"reel {rid} ready" not in log_file.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = log_file.read_text()
     assert log.count(f"reel {rid} ready") == 1, log[-2000:]
     # the journal: one job for the reel, done on its second claim (the first died with its worker)
     import psycopg

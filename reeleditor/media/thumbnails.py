@@ -71,7 +71,9 @@ def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
         t = draft.cover_time
         for seg in draft.segments:
             if t < seg.length or seg is draft.segments[-1]:
-                image = frame_at(media_path(draft, seg), seg.trim_in + min(t, seg.length))
+                # reel seconds to media seconds: a 2x segment covers twice the media
+                media_t = seg.trim_in + min(t, seg.length) * seg.speed
+                image = frame_at(media_path(draft, seg), media_t)
                 break
             t -= seg.length
     look = compile_look(draft.look, image.shape[1], image.shape[0])

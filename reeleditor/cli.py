@@ -8,6 +8,7 @@ import sys
 
 from reeleditor import __version__
 from reeleditor.commands import (
+    clips,
     cloud,
     devices,
     drafts,
@@ -23,7 +24,7 @@ from reeleditor.core.errors import Cancelled, ReelEditorError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [drafts, record, export, timeline, filters, devices, upload, cloud, worker]
+COMMAND_MODULES = [drafts, record, export, timeline, clips, filters, devices, upload, cloud, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_MAX_DURATION = 90.0
 DEFAULT_SIZE = (1080, 1920)
 DEFAULT_FPS = 30
@@ -26,6 +26,8 @@ ADJUSTMENT_NAMES = (
     "sharpen",
 )
 SPEEDS = (0.3, 0.5, 1.0, 2.0, 3.0)  # as in Reels; reel seconds = media seconds / speed
+FITS = ("fill", "fit", "blur")  # crop to cover, letterbox on black, over a blurred copy
+KINDS = ("take", "clip", "photo")  # recorded here, a video from disk, a still from disk
 
 
 def new_id() -> str:
@@ -65,6 +67,8 @@ class Segment:
     trim_in: float = 0.0
     trim_out: float | None = None  # None: to the end
     speed: float = 1.0  # one of SPEEDS
+    fit: str = "fill"  # one of FITS: how a picture of another shape fills the reel's frame
+    kind: str = "take"  # one of KINDS; a photo's duration is its chosen still length
 
     @property
     def media_length(self) -> float:
@@ -85,6 +89,8 @@ class Segment:
             "trim_in": self.trim_in,
             "trim_out": self.trim_out,
             "speed": self.speed,
+            "fit": self.fit,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -101,6 +107,9 @@ class Segment:
         speed = _num(data, "speed", 1.0)
         if speed not in SPEEDS:
             raise DraftFormatError(f"segment speed {speed:g} is not one of {_speeds_text()}")
+        fit, kind = _str(data, "fit", "fill"), _str(data, "kind", "take")
+        if fit not in FITS or kind not in KINDS:
+            raise DraftFormatError(f"segment fit {fit!r} / kind {kind!r} is not known")
         return cls(
             id=_str(data, "id"),
             media=media,
@@ -108,6 +117,8 @@ class Segment:
             trim_in=_num(data, "trim_in", 0.0, lo=0),
             trim_out=None if trim_out is None else _num(data, "trim_out", lo=0),
             speed=speed,
+            fit=fit,
+            kind=kind,
         )
 
 

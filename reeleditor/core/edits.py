@@ -18,6 +18,37 @@ def add_segment(draft: Draft, segment: Segment, now: float) -> Draft:
     return _touch(draft, now, segments=(*draft.segments, segment))
 
 
+def insert_segment(draft: Draft, segment: Segment, index: int, now: float) -> Draft:
+    """Put `segment` before the one at `index` (len(segments): at the end)."""
+    segs = list(draft.segments)
+    segs.insert(max(0, min(index, len(segs))), segment)
+    return _touch(draft, now, segments=tuple(segs))
+
+
+def boundary_index(draft: Draft, at: float | None) -> int:
+    """The segment index a clip inserted at reel time `at` takes (None: the end).
+
+    Only a boundary between segments (within half a frame) is a place; inside a segment
+    it is refused, with the split that would make one.
+    """
+    starts = [*segment_starts(draft), draft.duration]
+    if at is None:
+        return len(draft.segments)
+    for index, start in enumerate(starts):
+        if abs(at - start) <= 0.5 / draft.fps:
+            return index
+    if at > draft.duration:
+        raise DraftError(
+            f"--at {seconds_text(at)} s is past the reel's end ({seconds_text(draft.duration)} s)",
+            "leave --at out to add at the end",
+        )
+    edges = ", ".join(seconds_text(s) for s in starts)
+    raise DraftError(
+        f"--at {seconds_text(at)} s is inside a segment; clips go between segments ({edges} s)",
+        f"split there first: reeleditor split {draft.id} --at {seconds_text(at)}",
+    )
+
+
 def remove_segment(draft: Draft, segment_id: str, now: float) -> Draft:
     kept = tuple(s for s in draft.segments if s.id != segment_id)
     if len(kept) == len(draft.segments):

@@ -46,7 +46,18 @@ def _v2_to_v3(data: dict) -> dict:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(data: dict) -> dict:
+    """Schema 4 imports clips and photos: every older segment is a take, filled (cropped)."""
+    out = dict(data)
+    out["segments"] = [
+        {**seg, "fit": "fill", "kind": "take"} if isinstance(seg, dict) else seg
+        for seg in data.get("segments", [])
+    ]
+    out["schema_version"] = 4
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(data: Any) -> dict:

@@ -66,6 +66,41 @@ def clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
     picture, 0.5x holds each for two frames. The window around that time is half an output
     frame, in media seconds for slow motion, so a mapped time never ties two pictures.
     """
+    if clip.segment.kind == "photo":
+        yield from _still_frames(clip, fps)
+        return
+    if clip.shaped:
+        yield from _shaped(_decoded_frames(clip, fps), clip)
+        return
+    yield from _decoded_frames(clip, fps)
+
+
+def _still_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
+    """A photo as clip.frames pictures at the reel's size, zooming in slowly (Ken Burns)."""
+    from reeleditor.media.clips import read_photo, shape_picture, still_picture
+
+    base = shape_picture(read_photo(clip.path), clip.segment.fit, *clip.size)
+    count = round(clip.segment.duration * fps)  # the zoom spans the whole still, trims aside
+    first = round(clip.start * fps)
+    for i in range(clip.frames):
+        image = still_picture(base, first + round(i * clip.speed), count)
+        yield av.VideoFrame.from_ndarray(image, format="bgr24")
+
+
+def _shaped(frames: Iterator[av.VideoFrame], clip: Clip) -> Iterator[av.VideoFrame]:
+    """Decoded pictures turned upright (display matrix), in 8-bit BGR, fitted to the frame."""
+    from reeleditor.media.clips import shape_picture, upright
+
+    rotation = None
+    for frame in frames:
+        if rotation is None:  # the first is a decoded frame; repeats are copies without it
+            rotation = frame.rotation
+        image = upright(frame.to_ndarray(format="bgr24"), rotation)
+        image = shape_picture(image, clip.segment.fit, *clip.size)
+        yield av.VideoFrame.from_ndarray(image, format="bgr24")
+
+
+def _decoded_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
     speed = clip.speed
     with av.open(str(clip.path)) as container:
         stream = container.streams.video[0]

@@ -21,6 +21,12 @@ class Clip:
     start: float
     end: float  # media seconds: the clip plays [start, end) of its file
     frames: int  # output frames: the media range at the segment's speed
+    size: tuple[int, int] = (1080, 1920)  # the reel's frame, for clips shaped to it
+
+    @property
+    def shaped(self) -> bool:
+        """Imported pictures are turned, fitted and sized before the look (see clip_frames)."""
+        return self.segment.kind != "take" or self.segment.fit != "fill"
 
     @property
     def speed(self) -> float:
@@ -44,6 +50,15 @@ def plan(draft: Draft, media_path) -> list[Clip]:
                 f"{label} is missing: {path}",
                 "restore the file or delete the segment; nothing was written",
             )
+        if seg.kind == "photo":  # a still: its length is the recipe's, not the file's
+            info = MediaInfo(path, seg.duration, 0, 0, 0.0, 1, "image", None, 0, 0)
+            end = seg.duration if seg.trim_out is None else min(seg.trim_out, seg.duration)
+            start = min(seg.trim_in, end)
+            frames = round((end - start) / seg.speed * draft.fps)
+            if frames > 0:
+                size = (draft.width, draft.height)
+                clips.append(Clip(number, seg, path, info, start, end, frames, size))
+            continue
         try:
             info = probe(path)
         except MediaError as exc:
@@ -52,11 +67,15 @@ def plan(draft: Draft, media_path) -> list[Clip]:
             ) from exc
         if info.video_codec is None or info.video_frames == 0:
             raise MediaError(f"{label} has no pictures: {path}", "delete the segment")
-        end = info.duration if seg.trim_out is None else min(seg.trim_out, info.duration)
+        # an imported clip's length was measured from its timestamps (right for variable
+        # frame rate); a take's from its frame count
+        length = seg.duration if seg.kind == "clip" else info.duration
+        end = length if seg.trim_out is None else min(seg.trim_out, length)
         start = min(seg.trim_in, end)
         frames = round((end - start) / seg.speed * draft.fps)
         if frames > 0:
-            clips.append(Clip(number, seg, path, info, start, end, frames))
+            size = (draft.width, draft.height)
+            clips.append(Clip(number, seg, path, info, start, end, frames, size))
     if not clips:
         raise MediaError(f"draft {draft.id}: every segment is trimmed to nothing")
     return clips

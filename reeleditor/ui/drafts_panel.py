@@ -25,6 +25,13 @@ from reeleditor.ui.theme import BORDER, RAISED, icon_path
 THUMB = QSize(90, 160)
 
 
+def dropped_files(mime) -> list[str]:
+    """The local files of a drag (URLs of other kinds are not ours to fetch)."""
+    if not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
 def thumb_icon(image: QImage | None, ratio: float = 1.0) -> QIcon:
     """A THUMB-sized icon: the picture fitted and centred, or a placeholder when there is
     none yet (an empty draft), so every cell of the gallery is the same size."""
@@ -70,6 +77,7 @@ class DraftsPanel(QWidget):
     export_bundle_requested = Signal(str)
     import_bundle_requested = Signal()
     problems_found = Signal(list)  # DraftProblem, for the status bar
+    files_dropped = Signal(list)  # local paths (str) of clips dropped on the gallery
 
     def __init__(self, store: DraftStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +127,18 @@ class DraftsPanel(QWidget):
         layout.addLayout(row1)
         layout.addLayout(row2)
         self._update_buttons()
+        self.setAcceptDrops(True)
+        self.list.setAcceptDrops(False)  # the drop reaches the panel, not the icon view
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = dropped_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()

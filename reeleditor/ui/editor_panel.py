@@ -1,4 +1,4 @@
-"""The editor: segments (reorder by drag, trim, speed, delete), reel playback, the cover picker."""
+"""The editor: segments (add from disk, reorder, trim, speed, delete), playback, the cover."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,7 +21,25 @@ from PySide6.QtWidgets import (
 
 from reeleditor.core import edits
 from reeleditor.core.draft import SPEEDS, Draft
+from reeleditor.ui.drafts_panel import dropped_files
 from reeleditor.ui.session import DraftSession
+
+CLIP_FILTER = "Videos and photos (*.mp4 *.mov *.mkv *.webm *.m4v *.jpg *.jpeg *.png)"
+
+
+def _import_all(store, draft_id: str, paths: list[str]):
+    """Copy each file into the draft (a Progress generator); returns (segments, problems)."""
+    from reeleditor.core.errors import ReelEditorError
+    from reeleditor.media.clips import import_media
+
+    segments, problems = [], []
+    for path in paths:
+        try:
+            segment, _info = yield from import_media(store, draft_id, path)
+            segments.append(segment)
+        except ReelEditorError as exc:
+            problems.append(str(exc))
+    return segments, problems
 
 
 class EditorPanel(QWidget):
@@ -48,6 +67,13 @@ class EditorPanel(QWidget):
             self.speed.addItem(f"{value:g}x", value)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.activated.connect(self._on_speed_activated)
+        self.add_button = QPushButton("Add clip…")
+        self.add_button.setObjectName("addClip")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.clip_status = QLabel("")
+        self.clip_status.setObjectName("clipStatus")
+        self.clip_status.setWordWrap(True)
+        self.setAcceptDrops(True)  # files dropped on the segment list land here
         self.delete_button = QPushButton("Delete segment")
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.play_button = QPushButton("Play reel")
@@ -73,6 +99,8 @@ class EditorPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.segments, 1)
+        layout.addWidget(self.add_button)
+        layout.addWidget(self.clip_status)
         layout.addLayout(trims)
         layout.addWidget(self.delete_button)
         layout.addWidget(self.play_button)
@@ -89,6 +117,7 @@ class EditorPanel(QWidget):
             row = self.segments.currentRow()
             self.segments.clear()
             enabled = draft is not None
+            self.add_button.setEnabled(enabled)
             for w in (
                 self.delete_button,
                 self.play_button,
@@ -120,6 +149,51 @@ class EditorPanel(QWidget):
         finally:
             self._updating = False
         self._load_trims()
+
+    # -- clips from disk ------------------------------------------------------------------
+    def _on_add_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add clip", "", CLIP_FILTER)
+        if paths:
+            self.add_files(paths)
+
+    def dragEnterEvent(self, event) -> None:
+        if self.session.draft is not None and dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = dropped_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_files(paths)
+
+    def add_files(self, paths: list[str]) -> None:
+        """Copy `paths` into the open draft off the GUI thread, then append them (undoable)."""
+        draft = self.session.draft
+        if draft is None:
+            self.clip_status.setText("Open a draft first")
+            return
+        store, draft_id = self.session.store, draft.id
+        self.clip_status.setText("Adding…")
+        self.session.runner.start(
+            "add clip",
+            lambda: _import_all(store, draft_id, list(paths)),
+            on_progress=lambda p: self.clip_status.setText(p.describe()),
+            on_finished=lambda result: self._on_import_finished(draft_id, *result),
+            on_failed=self.clip_status.setText,
+        )
+
+    def _on_import_finished(self, draft_id: str, segments: list, problems: list) -> None:
+        draft = self.session.draft
+        if segments and draft is not None and draft.id == draft_id:
+
+            def append(d: Draft, now: float) -> Draft:
+                for segment in segments:
+                    d = edits.insert_segment(d, segment, len(d.segments), now)
+                return d
+
+            self.session.apply(append)
+        added = f"Added {len(segments)} clip(s)" if segments else ""
+        self.clip_status.setText("; ".join(filter(None, [added, *problems])))
 
     def _current_segment(self):
         draft = self.session.draft

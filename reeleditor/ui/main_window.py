@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         d.delete_requested.connect(g.delete)
         d.export_bundle_requested.connect(g.export_bundle)
         d.import_bundle_requested.connect(g.import_bundle)
+        d.files_dropped.connect(self._on_drafts_files_dropped)
         d.problems_found.connect(lambda ps: self.statusBar().showMessage(ps[0].describe(), 15000))
         self.editor_panel.play_requested.connect(self.play_reel)
         self.editor_panel.stop_requested.connect(self.stop_playback)
@@ -323,6 +324,11 @@ class MainWindow(QMainWindow):
         draft = self.store.create(width=s.width, height=s.height, fps=s.fps)
         self.open_draft(draft.id)
         self.refresh_drafts()
+
+    def _on_drafts_files_dropped(self, paths: list) -> None:
+        """Clips dropped on the gallery make a new draft of them (copied in off this thread)."""
+        self.new_draft()
+        self.editor_panel.add_files(paths)
 
     def open_draft(self, draft_id: str, quiet: bool = False) -> None:
         if self.recorder.recording:

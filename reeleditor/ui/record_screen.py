@@ -11,31 +11,14 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from reeleditor.core.settings import Settings
+from reeleditor.ui.device_names import NO_MICROPHONE, camera_text, microphone_text
 from reeleditor.ui.record_panel import RecordPanel
 from reeleditor.ui.workers import Task, TaskRunner
 
 GHOST_SIZE = (270, 480)  # decoded at about the preview's size: it is drawn at 40 % anyway
 METER_MS = 50  # the meter's refresh: 20 a second reads as live without costing anything
-NO_MICROPHONE = "No microphone"
 
 log = logging.getLogger(__name__)
-
-
-def camera_text(value: str) -> str:
-    """The picker's words for a camera setting."""
-    if value == "auto":
-        return "Automatic camera"
-    if value == "testpattern":
-        return "Test pattern"
-    if value.startswith("camera:"):
-        return f"Camera {value.split(':', 1)[1]}"
-    if value.startswith("file:"):
-        return f"Video file: {Path(value[5:]).name}"
-    return value
-
-
-def microphone_text(value: str) -> str:
-    return {"auto": "Automatic microphone", "none": NO_MICROPHONE}.get(value, value)
 
 
 def bgr_to_qimage(bgr: np.ndarray) -> QImage:

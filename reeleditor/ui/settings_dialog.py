@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from reeleditor.core.presets import PRESETS
 from reeleditor.core.settings import Settings
+from reeleditor.ui.device_names import camera_text
 
 RESOLUTIONS = ((1080, 1920, "1080 × 1920 (Full HD)"), (720, 1280, "720 × 1280 (HD)"))
 FRAME_RATES = (24, 25, 30, 60)
@@ -52,15 +53,7 @@ def endpoint_problem(url: str) -> str:
 
 
 def _camera_text(value: str) -> str:
-    if value == "auto":
-        return "Automatic"
-    if value == "testpattern":
-        return "Test pattern"
-    if value.startswith("camera:"):
-        return f"Camera {value.split(':', 1)[1]}"
-    if value.startswith("file:"):
-        return f"Video file: {Path(value[5:]).name}"
-    return value
+    return camera_text(value, auto="Automatic")
 
 
 class SettingsDialog(QDialog):

@@ -7,13 +7,10 @@ import numpy as np
 import pytest
 
 from reeleditor.cli import main
-from reeleditor.media.sources.testpattern import TestPatternSource
-from reeleditor.media.take import record_take
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.storage.paths import AppPaths
 from tests.conftest import run_cli
-from tests.factories import drain
-from tests.media.helpers import count_frames, decode_video
+from tests.media.helpers import count_frames, decode_video, record_takes
 
 W, H, FPS = 180, 320, 30
 
@@ -24,12 +21,9 @@ def recorded(tmp_path_factory):
     time) for the module; each test gets its own copy."""
     store = DraftStore(tmp_path_factory.mktemp("recorded") / "drafts")
     draft = store.create("timeline", width=W, height=H)
-    source = TestPatternSource(W, H, FPS).open()
     try:
-        for seconds in (1.0, 0.6):
-            drain(record_take(store, draft.id, source, source.audio, seconds))
+        record_takes(store, draft.id, (1.0, 0.6), W, H, FPS)
     finally:
-        source.close()
         store.close()
     assert [s.length for s in store.load(draft.id).segments] == pytest.approx([1.0, 0.6])
     return store.folder(draft.id)

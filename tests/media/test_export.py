@@ -10,11 +10,9 @@ from reeleditor.core.draft import Look, MusicCue, Segment
 from reeleditor.core.errors import MediaError, StorageError
 from reeleditor.media.music import decode_audio, library
 from reeleditor.media.render import export_draft
-from reeleditor.media.sources.testpattern import TestPatternSource
-from reeleditor.media.take import record_take
 from tests.factories import drain
 from tests.media.helpers import decode_audio as decode_file_audio
-from tests.media.helpers import decode_video
+from tests.media.helpers import decode_video, record_takes
 
 W, H, FPS = 180, 320, 30
 
@@ -23,12 +21,7 @@ W, H, FPS = 180, 320, 30
 def recorded(store):
     """A draft with two recorded segments of 1.0 s and 0.6 s."""
     draft = store.create("export me", width=W, height=H)
-    source = TestPatternSource(W, H, FPS).open()
-    try:
-        for seconds in (1.0, 0.6):
-            drain(record_take(store, draft.id, source, source.audio, seconds))
-    finally:
-        source.close()
+    record_takes(store, draft.id, (1.0, 0.6), W, H, FPS)
     return store.load(draft.id)
 
 

@@ -2,10 +2,9 @@
 
 import pytest
 
-from reeleditor.media.sources.testpattern import TestPatternSource
-from reeleditor.media.take import record_take
 from reeleditor.ui.session import DraftSession
 from reeleditor.ui.workers import TaskRunner
+from tests.media.helpers import record_takes
 
 W, H = 180, 320
 
@@ -18,13 +17,7 @@ def runner(qtbot):
 
 
 def record(store, draft_id, seconds_each=(0.5, 0.4)):
-    source = TestPatternSource(W, H, 30).open()
-    try:
-        for seconds in seconds_each:
-            for _ in record_take(store, draft_id, source, source.audio, seconds):
-                pass
-    finally:
-        source.close()
+    record_takes(store, draft_id, seconds_each, W, H, 30)
 
 
 @pytest.fixture

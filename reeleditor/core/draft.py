@@ -9,7 +9,7 @@ from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_MAX_DURATION = 90.0
 DEFAULT_SIZE = (1080, 1920)
 DEFAULT_FPS = 30
@@ -28,6 +28,9 @@ ADJUSTMENT_NAMES = (
 SPEEDS = (0.3, 0.5, 1.0, 2.0, 3.0)  # as in Reels; reel seconds = media seconds / speed
 FITS = ("fill", "fit", "blur")  # crop to cover, letterbox on black, over a blurred copy
 KINDS = ("take", "clip", "photo")  # recorded here, a video from disk, a still from disk
+TRANSITIONS = ("cut", "crossfade", "dip", "slide", "zoom")  # dip: through black
+TRANSITION_RANGE = (0.2, 1.0)  # seconds a transition other than a cut may last
+DEFAULT_TRANSITION_SECONDS = 0.5
 
 
 def new_id() -> str:
@@ -69,6 +72,10 @@ class Segment:
     speed: float = 1.0  # one of SPEEDS
     fit: str = "fill"  # one of FITS: how a picture of another shape fills the reel's frame
     kind: str = "take"  # one of KINDS; a photo's duration is its chosen still length
+    # how this segment hands over to the next one; the two overlap for transition_seconds
+    # (reel time), so the reel is that much shorter. Ignored on the last segment.
+    transition: str = "cut"  # one of TRANSITIONS
+    transition_seconds: float = 0.0  # 0 for a cut, else within TRANSITION_RANGE
 
     @property
     def media_length(self) -> float:
@@ -91,6 +98,8 @@ class Segment:
             "speed": self.speed,
             "fit": self.fit,
             "kind": self.kind,
+            "transition": self.transition,
+            "transition_seconds": self.transition_seconds,
         }
 
     @classmethod
@@ -110,6 +119,14 @@ class Segment:
         fit, kind = _str(data, "fit", "fill"), _str(data, "kind", "take")
         if fit not in FITS or kind not in KINDS:
             raise DraftFormatError(f"segment fit {fit!r} / kind {kind!r} is not known")
+        transition = _str(data, "transition", "cut")
+        if transition not in TRANSITIONS:
+            raise DraftFormatError(f"segment transition {transition!r} is not known")
+        seconds = _num(data, "transition_seconds", 0.0, lo=0, hi=TRANSITION_RANGE[1])
+        if transition == "cut":
+            seconds = 0.0
+        elif seconds < TRANSITION_RANGE[0]:
+            raise DraftFormatError(f"a {transition} of {seconds:g} s is shorter than 0.2 s")
         return cls(
             id=_str(data, "id"),
             media=media,
@@ -119,7 +136,27 @@ class Segment:
             speed=speed,
             fit=fit,
             kind=kind,
+            transition=transition,
+            transition_seconds=seconds,
         )
+
+
+def overlap_frames(frames: list[int], wanted: list[int]) -> list[int]:
+    """The frames each boundary's transition really overlaps, given segment frame counts.
+
+    `wanted[i]` is the transition after segment i (len(frames) - 1 of them). A trim or a
+    speed change can leave a transition longer than what is left of a segment, so each one
+    is cut to fit, first come first served: boundary i takes at most what segment i has
+    not given to boundary i-1, and at most all of segment i+1. The export, the preview and
+    the timeline all call this, so they agree on every frame.
+    """
+    out: list[int] = []
+    given = 0  # frames of segment i already inside the transition before it
+    for i, want in enumerate(wanted):
+        k = max(0, min(want, frames[i] - given, frames[i + 1]))
+        out.append(k)
+        given = k
+    return out
 
 
 def _speeds_text() -> str:
@@ -207,7 +244,17 @@ class Draft:
 
     @property
     def duration(self) -> float:
-        return sum(s.length for s in self.segments)
+        """Reel seconds: the segments' lengths less the transitions' overlaps."""
+        return sum(s.length for s in self.segments) - sum(self.overlaps()) / self.fps
+
+    def overlaps(self) -> list[int]:
+        """Frames segment i shares with segment i+1, one per boundary (see overlap_frames)."""
+        frames = [round(s.length * self.fps) for s in self.segments]
+        wanted = [
+            0 if s.transition == "cut" else round(s.transition_seconds * self.fps)
+            for s in self.segments
+        ]
+        return overlap_frames(frames, wanted[:-1])
 
     @property
     def remaining(self) -> float:

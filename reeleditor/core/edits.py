@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reeleditor.core.draft import SPEEDS, Draft, Look, MusicCue, Segment, new_id
+from reeleditor.core.draft import (
+    DEFAULT_TRANSITION_SECONDS,
+    SPEEDS,
+    TRANSITION_RANGE,
+    TRANSITIONS,
+    Draft,
+    Look,
+    MusicCue,
+    Segment,
+    new_id,
+)
 from reeleditor.core.errors import DraftError
 
 MIN_SEGMENT_SECONDS = 0.1  # three frames at 30 fps: a shorter piece is a slip, not an edit
@@ -106,12 +116,63 @@ def seconds_text(seconds: float) -> str:
 
 
 def segment_starts(draft: Draft) -> list[float]:
-    """Reel time each segment begins at (after trims), in order."""
+    """Reel time each segment begins at (after trims and transition overlaps), in order."""
+    overlaps = [*draft.overlaps(), 0]
     starts, t = [], 0.0
-    for s in draft.segments:
+    for s, overlap in zip(draft.segments, overlaps, strict=False):
         starts.append(t)
-        t += s.length
+        t += s.length - overlap / draft.fps
     return starts
+
+
+def set_transition(
+    draft: Draft, number: int, name: str, seconds: float | None, now: float
+) -> Draft:
+    """The transition between segment `number` (1-based) and the next, overlapping both.
+
+    A cut needs no seconds; any other lasts 0.2-1 s (default 0.5) and must fit inside both
+    segments beside the transitions they already have.
+    """
+    count = len(draft.segments)
+    if name not in TRANSITIONS:
+        raise DraftError(
+            f"transition {name!r} is not one of {', '.join(TRANSITIONS)}",
+            "e.g. --transition 1:crossfade:0.5",
+        )
+    if not 1 <= number < count:
+        raise DraftError(
+            f"no transition after segment {number}: the draft has {count} segment(s), "
+            f"so transitions go after segments 1 to {count - 1}"
+            if count > 1
+            else f"draft {draft.id} needs two segments for a transition"
+        )
+    index = number - 1
+    if name == "cut":
+        seconds = 0.0
+    else:
+        seconds = DEFAULT_TRANSITION_SECONDS if seconds is None else float(seconds)
+        lo, hi = TRANSITION_RANGE
+        if not lo - 1e-9 <= seconds <= hi + 1e-9:
+            raise DraftError(f"a {name} lasts {lo:g}-{hi:g} s, not {seconds_text(seconds)} s")
+        a, b = draft.segments[index], draft.segments[index + 1]
+        before = _overlap_seconds(draft, index - 1)
+        after = _overlap_seconds(draft, index + 1)
+        for which, seg, taken in ((number, a, before), (number + 1, b, after)):
+            room = seg.length - taken
+            if seconds > room + 0.5 / draft.fps:
+                raise DraftError(
+                    f"a {seconds_text(seconds)} s {name} is longer than segment {which} "
+                    f"({seconds_text(room)} s free of other transitions)",
+                    f"make it at most {seconds_text(max(room, 0))} s, or lengthen the segment",
+                )
+    segs = list(draft.segments)
+    segs[index] = replace(segs[index], transition=name, transition_seconds=seconds)
+    return _touch(draft, now, segments=tuple(segs))
+
+
+def _overlap_seconds(draft: Draft, boundary: int) -> float:
+    overlaps = draft.overlaps()
+    return overlaps[boundary] / draft.fps if 0 <= boundary < len(overlaps) else 0.0
 
 
 def split_segment(
@@ -131,10 +192,17 @@ def split_segment(
             f"{seconds_text(total)} s",
             "pick a time inside it",
         )
+    overlaps = [0, *draft.overlaps(), 0]
     for index, (start, seg) in enumerate(zip(segment_starts(draft), draft.segments, strict=True)):
         end = start + seg.length
         if at >= end:
             continue
+        lead, tail = overlaps[index] / draft.fps, overlaps[index + 1] / draft.fps
+        if at < start + lead or at > end - tail:
+            raise DraftError(
+                f"nothing to split at {seconds_text(at)} s: it is inside a transition",
+                "split before or after it, or make that transition a cut first",
+            )
         if at - start < MIN_SEGMENT_SECONDS or end - at < MIN_SEGMENT_SECONDS:
             edge = start if at - start < end - at else end
             raise DraftError(
@@ -143,7 +211,7 @@ def split_segment(
                 f"split at least {MIN_SEGMENT_SECONDS:g} s from {seconds_text(edge)} s",
             )
         cut = round(seg.trim_in + (at - start) * seg.speed, 6)  # media time; drop float dust
-        first = replace(seg, trim_out=cut)
+        first = replace(seg, trim_out=cut, transition="cut", transition_seconds=0.0)
         second = replace(seg, id=second_id or new_id(), trim_in=cut)
         segs = (*draft.segments[:index], first, second, *draft.segments[index + 1 :])
         return _touch(draft, now, segments=segs)

@@ -57,7 +57,23 @@ def _v3_to_v4(data: dict) -> dict:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(data: dict) -> dict:
+    """Schema 5 adds transitions between segments: every older boundary is a cut."""
+    out = dict(data)
+    out["segments"] = [
+        {**seg, "transition": "cut", "transition_seconds": 0.0} if isinstance(seg, dict) else seg
+        for seg in data.get("segments", [])
+    ]
+    out["schema_version"] = 5
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 
 
 def migrate(data: Any) -> dict:

@@ -1,4 +1,4 @@
-"""A schema 3 draft.json loads with its segments as filled takes and is saved at schema 4."""
+"""A schema 3 draft.json loads as filled takes and is saved at the current schema."""
 
 import json
 from pathlib import Path
@@ -11,8 +11,8 @@ from reeleditor.core.errors import DraftFormatError
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-def test_schema_3_fixture_loads_as_takes_and_is_saved_at_schema_4(store):
-    assert SCHEMA_VERSION == 4
+def test_schema_3_fixture_loads_as_takes_and_is_saved_at_the_current_schema(store):
+    assert SCHEMA_VERSION == 5
     fixture = json.loads((FIXTURES / "draft_v3.json").read_text())
     assert fixture["schema_version"] == 3 and "fit" not in fixture["segments"][0]
     folder = store.root / "schema3draft"
@@ -27,7 +27,7 @@ def test_schema_3_fixture_loads_as_takes_and_is_saved_at_schema_4(store):
     photo = Segment("media/p.jpg", 3.0, "c1", fit="blur", kind="photo")
     store.save(draft.with_changes(segments=(*draft.segments, photo)))
     saved = json.loads((folder / "draft.json").read_text())
-    assert saved["schema_version"] == 4
+    assert saved["schema_version"] == SCHEMA_VERSION
     assert [(s["kind"], s["fit"]) for s in saved["segments"]] == [
         ("take", "fill"),
         ("take", "fill"),

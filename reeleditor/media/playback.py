@@ -1,4 +1,4 @@
-"""Plays the composed reel (segments in order, trimmed) as a frame source for the preview.
+"""Plays the composed reel (segments, trims, transitions) as a frame source for the preview.
 
 It is a capture source like the camera, so the preview grades it with the same look code
 the export uses. `run()` is its life as a long task (open, play to the end, close): the
@@ -15,9 +15,9 @@ import cv2
 
 from reeleditor.core.draft import Draft
 from reeleditor.core.progress import Progress
-from reeleditor.media.render import clip_frames
 from reeleditor.media.sources.base import CaptureSource
 from reeleditor.media.timeline import plan
+from reeleditor.media.transitions import reel_frames
 
 
 class ReelPlayer(CaptureSource):
@@ -66,19 +66,8 @@ class ReelPlayer(CaptureSource):
         self._t0 = time.monotonic() - self.start_at
 
     def _iterate(self):
-        skip = round(self.start_at * self.draft.fps)
-        n = 0
-        for clip in self._clips:
-            if skip >= clip.frames:
-                skip -= clip.frames
-                n += clip.frames
-                continue
-            for i, frame in enumerate(clip_frames(clip, self.draft.fps)):
-                if i < skip:
-                    continue
-                yield n + i, frame
-            n += clip.frames
-            skip = 0
+        # the export's own frames, transitions composed: the preview shows what it writes
+        return reel_frames(self._clips, self.draft.fps, round(self.start_at * self.draft.fps))
 
     def _grab(self):
         try:

@@ -30,12 +30,14 @@ from reeleditor.core.draft import Draft
 from reeleditor.core.errors import Cancelled, MediaError, ReelEditorError
 from reeleditor.core.presets import Preset, preset_named
 from reeleditor.core.progress import Progress
+from reeleditor.media.decode import clip_frames as clip_frames  # its home before decode.py
 from reeleditor.media.encoders import VIDEO_ENCODERS, pick_encoder
 from reeleditor.media.looks import compile_look
 from reeleditor.media.music import RATE
 from reeleditor.media.soundtrack import build_soundtrack
 from reeleditor.media.thumbnails import BLACK_LEVEL, write_thumbnail
 from reeleditor.media.timeline import Clip, plan
+from reeleditor.media.transitions import clip_overlaps, reel_frames, reel_length
 from reeleditor.media.verify import verify_export
 from reeleditor.storage.atomic import atomic_write, fsync_dir, storage_error
 from reeleditor.storage.locks import FileLock
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the same recipe and preset would give other pixels or sound (a new look
 # table, another mix, an encoder setting): every stored export is then made again.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: transitions between segments
 
 
 @dataclass(frozen=True)
@@ -58,105 +60,17 @@ class ExportResult:
     notices: tuple[str, ...]
 
 
-# -- decoding ------------------------------------------------------------------------------
-def clip_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
-    """Exactly clip.frames pictures at the output rate: each is the one showing at its time.
-
-    Output frame i shows media time start + i * speed / fps: 2x takes every second
-    picture, 0.5x holds each for two frames. The window around that time is half an output
-    frame, in media seconds for slow motion, so a mapped time never ties two pictures.
-    """
-    if clip.segment.kind == "photo":
-        yield from _still_frames(clip, fps)
-        return
-    if clip.shaped:
-        yield from _shaped(_decoded_frames(clip, fps), clip)
-        return
-    yield from _decoded_frames(clip, fps)
-
-
-def _still_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
-    """A photo as clip.frames pictures at the reel's size, zooming in slowly (Ken Burns)."""
-    from reeleditor.media.clips import read_photo, shape_picture, still_picture
-
-    base = shape_picture(read_photo(clip.path), clip.segment.fit, *clip.size)
-    count = round(clip.segment.duration * fps)  # the zoom spans the whole still, trims aside
-    first = round(clip.start * fps)
-    for i in range(clip.frames):
-        image = still_picture(base, first + round(i * clip.speed), count)
-        yield av.VideoFrame.from_ndarray(image, format="bgr24")
-
-
-def _shaped(frames: Iterator[av.VideoFrame], clip: Clip) -> Iterator[av.VideoFrame]:
-    """Decoded pictures turned upright (display matrix), in 8-bit BGR, fitted to the frame."""
-    from reeleditor.media.clips import shape_picture, upright
-
-    rotation = None
-    for frame in frames:
-        if rotation is None:  # the first is a decoded frame; repeats are copies without it
-            rotation = frame.rotation
-        image = upright(frame.to_ndarray(format="bgr24"), rotation)
-        image = shape_picture(image, clip.segment.fit, *clip.size)
-        yield av.VideoFrame.from_ndarray(image, format="bgr24")
-
-
-def _decoded_frames(clip: Clip, fps: int) -> Iterator[av.VideoFrame]:
-    speed = clip.speed
-    with av.open(str(clip.path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if clip.start > 0:
-            container.seek(int(clip.start / stream.time_base), stream=stream, backward=True)
-        current = None
-        emitted = 0
-        half = 0.5 * min(speed, 1.0) / fps
-        for frame in container.decode(stream):
-            t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
-            shown = 0
-            while (
-                emitted < clip.frames
-                and current is not None
-                and t > clip.start + emitted * speed / fps + half
-            ):
-                # the previous picture is still the one showing; a repeat is a copy, since
-                # the encoder stamps each frame object with its own time
-                yield _copy(current) if shown else current
-                shown += 1
-                emitted += 1
-            current = frame
-            if emitted >= clip.frames:
-                return
-        shown = 0
-        while emitted < clip.frames and current is not None:  # hold the last picture
-            yield _copy(current) if shown else current
-            shown += 1
-            emitted += 1
-
-
-def _copy(frame: av.VideoFrame) -> av.VideoFrame:
-    if frame.format.name == "yuv420p":
-        return av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
-    return av.VideoFrame.from_ndarray(frame.to_ndarray(format="bgr24"), format="bgr24")
-
-
 def _decode_all(clips: list[Clip], fps: int, out: queue.Queue, stop: threading.Event) -> None:
     try:
-        for clip in clips:
-            try:
-                for frame in clip_frames(clip, fps):
-                    while not stop.is_set():
-                        try:
-                            out.put(frame, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-            except av.error.FFmpegError as exc:
-                raise MediaError(
-                    f"{clip.label} cannot be decoded ({exc})",
-                    "delete the segment; nothing was written",
-                ) from exc
+        for _, frame in reel_frames(clips, fps):  # its errors name the segment
+            while not stop.is_set():
+                try:
+                    out.put(frame, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
         out.put(None)
     except BaseException as exc:  # handed to the consumer, which raises it
         if stop.is_set():  # nobody is left to raise it: the log is the only trace
@@ -286,7 +200,7 @@ def export_draft(
     out = Path(out)
     yield Progress("prepare", 0, None, "checking segments")
     clips = plan(draft, store.media_path)
-    total = sum(c.frames for c in clips)
+    total = reel_length([c.frames for c in clips], clip_overlaps(clips, draft.fps))
     choice = pick_encoder(encoders)
     notices = tuple(n for n in (choice.notice,) if n)
     tmp = partial_path(out)

@@ -119,7 +119,9 @@ class PreviewPipeline:
                     self.look_problem = str(exc)
                 look = compile_look(Look(), w, h)
             if not look.is_identity:
-                small = look.apply(small, index=frame.index, out=small)
+                # a scrubbed still names its reel frame, so its grain is the export's
+                grain = frame.index if frame.reel_index is None else frame.reel_index
+                small = look.apply(small, index=grain, out=small)
             self._serial += 1
             self._latest = (self._serial, small)
             self.frame_times.append(time.monotonic())

@@ -22,6 +22,7 @@ class Frame:
     image: np.ndarray
     time: float  # time.monotonic() of capture
     index: int  # counts delivered frames from 0; a gap means the source skipped
+    reel_index: int | None = None  # a reel's frame number (picks the look's grain), if any
 
 
 class CaptureSource(ABC):

@@ -19,6 +19,11 @@ def draft_summary(store: DraftStore, draft: Draft) -> dict:
         "updated": draft.updated,
         "duration": round(draft.duration, 3),
         "segments": len(draft.segments),
+        "transitions": [
+            {"after": n, "name": s.transition, "seconds": s.transition_seconds}
+            for n, s in enumerate(draft.segments[:-1], 1)
+            if s.transition != "cut"
+        ],
         "look": draft.look.name,
         "music": draft.music.track if draft.music else None,
         "missing_segments": list(store.missing_segments(draft)),
@@ -91,11 +96,14 @@ def cmd_show(ctx, args) -> int:
     ctx.out(f"  original sound: {draft.original_volume * 100:.0f}%")
     for i, seg in enumerate(draft.segments, 1):
         flag = "  MISSING" if seg.id in missing else ""
+        speed = f" at {seg.speed:g}x" if seg.speed != 1.0 else ""
         ctx.out(
-            f"  {i:2d}. {seg.media}  {seg.length:.2f}s "
+            f"  {i:2d}. {seg.media}  {seg.length:.2f}s{speed} "
             f"(trim {seg.trim_in:.2f}-{seg.trim_out if seg.trim_out is not None else 'end'})"
             f"{flag}"
         )
+        if seg.transition != "cut" and i < len(draft.segments):
+            ctx.out(f"      then {seg.transition} {seg.transition_seconds:g}s into {i + 1}")
     return 0
 
 

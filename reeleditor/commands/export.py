@@ -55,11 +55,40 @@ def _speed_change(text: str) -> tuple[int, float]:
     return n, x
 
 
+def _transition_change(text: str) -> tuple[int, str, float | None]:
+    """'1:crossfade:0.5' -> (1, 'crossfade', 0.5); seconds may be left out (None).
+
+    The name, range and fit are checked by edits.set_transition against the draft.
+    """
+    n_text, _, rest = text.partition(":")
+    name, _, seconds_text = rest.partition(":")
+    try:
+        n = int(n_text)
+    except ValueError:
+        raise ReelEditorError(
+            f"--transition {text!r}: {n_text!r} is not a segment number (1 is the first)",
+            "write N:NAME[:SECONDS], e.g. 1:crossfade:0.5",
+        ) from None
+    seconds = None
+    if seconds_text:
+        try:
+            seconds = float(seconds_text.rstrip("sS"))
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds):
+            raise ReelEditorError(
+                f"--transition {text!r}: {seconds_text!r} is not a number of seconds",
+                "e.g. 1:crossfade:0.5",
+            )
+    return n, name.strip().lower(), seconds
+
+
 def cmd_edit(ctx, args) -> int:
     from reeleditor.media.looks import list_looks
     from reeleditor.media.music import decode_audio, resolve_track, track_reference
 
     speeds = [_speed_change(text) for text in args.speed or ()]
+    transitions = [(text, *_transition_change(text)) for text in args.transition or ()]
     _check_range("--music-volume", args.music_volume, 0, 2)
     _check_range("--original-volume", args.original_volume, 0, 2)
     _check_range("--strength", args.strength, 0, 100)
@@ -109,6 +138,11 @@ def cmd_edit(ctx, args) -> int:
                     f"the draft has {len(draft.segments)}"
                 )
             draft = edits.set_speed(draft, draft.segments[n - 1].id, speed, now)
+        for text, n, name, seconds in transitions:  # after speeds: they decide what fits
+            try:
+                draft = edits.set_transition(draft, n, name, seconds, now)
+            except ReelEditorError as exc:
+                raise ReelEditorError(f"--transition {text!r}: {exc.message}", exc.hint) from exc
         store.save(draft)
     try:
         from reeleditor.media.thumbnails import refresh_thumbnail
@@ -159,7 +193,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
-        "edit", help="change a draft's look, music, volumes, title, cover or segment speeds"
+        "edit",
+        help="change a draft's look, music, volumes, title, cover, segment speeds or transitions",
     )
     p.add_argument("id", help="draft id")
     p.add_argument("--filter", help="look name (see 'reeleditor filters list')")
@@ -178,6 +213,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="N:X",
         help="play segment N (1 is the first) at speed X: 0.3, 0.5, 1, 2 or 3 (repeatable)",
+    )
+    p.add_argument(
+        "--transition",
+        action="append",
+        metavar="N:NAME[:SECONDS]",
+        help="hand segment N over to N+1 with NAME: cut (removes one), crossfade, dip "
+        "(through black), slide or zoom, lasting 0.2-1 s (default 0.5); the two segments "
+        "overlap for that long, so the reel gets shorter (repeatable)",
     )
     p.set_defaults(func=cmd_edit)
 

@@ -11,6 +11,7 @@ from reeleditor.core.mixing import mix, music_bed, to_stereo
 from reeleditor.media.music import RATE, decode_audio, resolve_track
 from reeleditor.media.tempo import change_tempo
 from reeleditor.media.timeline import Clip
+from reeleditor.media.transitions import clip_overlaps, reel_length
 
 
 def clip_sound(
@@ -70,6 +71,36 @@ def _media_sound(clip: Clip, length: int, rate: int) -> np.ndarray:
     return out
 
 
+def lay_out(sounds: list[np.ndarray], clips: list[Clip], fps: int, rate: int) -> np.ndarray:
+    """The clips' sounds end to end, crossfaded where a transition overlaps two clips.
+
+    Equal-power (cos/sin) fades: two unrelated sounds keep their loudness through the
+    overlap, where a linear fade would dip by 3 dB mid-way. A cut is a plain join. The
+    result is exactly the reel's frames long in samples.
+    """
+    frames = [c.frames for c in clips]
+    overlaps = clip_overlaps(clips, fps)
+    out = np.zeros((2, round(reel_length(frames, overlaps) * rate / fps)), np.float32)
+    start = 0  # the clip's first reel frame
+    for i, sound in enumerate(sounds):
+        head = round(overlaps[i - 1] * rate / fps) if i > 0 else 0
+        tail = round(overlaps[i] * rate / fps) if i < len(overlaps) else 0
+        piece = sound.copy() if head or tail else sound
+        if head:
+            piece[:, :head] *= np.sin(_ramp(head) * (np.pi / 2))
+        if tail:
+            piece[:, piece.shape[1] - tail :] *= np.cos(_ramp(tail) * (np.pi / 2))
+        first = round(start * rate / fps)
+        n = min(piece.shape[1], out.shape[1] - first)
+        out[:, first : first + n] += piece[:, :n]
+        start += frames[i] - (overlaps[i] if i < len(overlaps) else 0)
+    return out
+
+
+def _ramp(n: int) -> np.ndarray:
+    return ((np.arange(n, dtype=np.float32) + 0.5) / n).astype(np.float32)
+
+
 def build_soundtrack(
     draft: Draft, clips: list[Clip], rate: int = RATE, notices: list[str] | None = None
 ) -> np.ndarray:
@@ -77,7 +108,8 @@ def build_soundtrack(
 
     The music is not sped up: it plays under the whole reel.
     """
-    original = np.concatenate([clip_sound(c, draft.fps, rate, notices) for c in clips], axis=1)
+    sounds = [clip_sound(c, draft.fps, rate, notices) for c in clips]
+    original = lay_out(sounds, clips, draft.fps, rate)
     music = None
     if draft.music is not None and draft.music.volume > 0:
         song = decode_audio(resolve_track(draft.music.track), rate)

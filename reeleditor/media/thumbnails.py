@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
-from reeleditor.core.draft import Draft
+from reeleditor.core.draft import Draft, Segment
+from reeleditor.core.edits import segment_starts
 from reeleditor.core.errors import MediaError
 from reeleditor.media.looks import compile_look
 from reeleditor.storage.atomic import atomic_write
@@ -61,23 +63,52 @@ def first_non_black(path: Path, max_seconds: float = 5.0) -> tuple[np.ndarray, f
 
 
 def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
-    """The draft's cover picture, with its look applied; None for a draft with no media."""
+    """The draft's cover picture, with its look applied; None for a draft with no media.
+
+    An imported clip or photo is shown as the reel shows it (upright, fitted or blurred
+    to the frame), not as its file stores it.
+    """
     if not draft.segments:
         return None
     if draft.cover_time is None:
         seg = draft.segments[0]
-        image, _ = first_non_black(media_path(draft, seg))
+        if _plain(seg):
+            image, _ = first_non_black(media_path(draft, seg))
+        else:
+            image = _shaped_picture(draft, seg, seg.trim_in, media_path)
     else:
-        t = draft.cover_time
-        for seg in draft.segments:
-            if t < seg.length or seg is draft.segments[-1]:
-                # reel seconds to media seconds: a 2x segment covers twice the media
-                media_t = seg.trim_in + min(t, seg.length) * seg.speed
-                image = frame_at(media_path(draft, seg), media_t)
-                break
-            t -= seg.length
+        # the segment showing at that reel time (inside a transition: the outgoing one)
+        starts = segment_starts(draft)
+        number = max(i for i, start in enumerate(starts) if start <= draft.cover_time or i == 0)
+        seg = draft.segments[number]
+        local = min(draft.cover_time - starts[number], seg.length)
+        media_t = seg.trim_in + local * seg.speed  # a 2x segment covers twice the media
+        if _plain(seg):
+            image = frame_at(media_path(draft, seg), media_t)
+        else:
+            image = _shaped_picture(draft, seg, media_t, media_path)
     look = compile_look(draft.look, image.shape[1], image.shape[0])
     return look.apply(image)
+
+
+def _plain(seg: Segment) -> bool:
+    return seg.kind == "take" and seg.fit == "fill"
+
+
+def _shaped_picture(draft: Draft, seg: Segment, media_t: float, media_path) -> np.ndarray:
+    """The reel's picture of `seg` at media time `media_t`, by the export's own decoding."""
+    from reeleditor.media.decode import clip_frames
+    from reeleditor.media.timeline import plan
+
+    clip = plan(draft.with_changes(segments=(seg,)), media_path)[0]
+    one = replace(clip, start=min(max(media_t, clip.start), clip.end), frames=1)
+    frames = clip_frames(one, draft.fps)
+    try:
+        return next(frames).to_ndarray(format="bgr24")
+    except StopIteration:
+        raise MediaError(f"{one.label} has no picture at {media_t:.2f} s") from None
+    finally:
+        frames.close()
 
 
 def write_thumbnail(image: np.ndarray, path: Path, size=THUMB_SIZE) -> None:

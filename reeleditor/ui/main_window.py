@@ -35,6 +35,7 @@ from reeleditor.ui.record_screen import RecordScreen
 from reeleditor.ui.recording import RecordingController
 from reeleditor.ui.session import DraftSession, SaveState
 from reeleditor.ui.theme import icon
+from reeleditor.ui.timeline_panel import TimelinePanel
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
 from reeleditor.ui.workers import TaskRunner
 from reeleditor.upload.credentials import resolve_token
@@ -115,6 +116,9 @@ class MainWindow(QMainWindow):
         self.record_panel = RecordPanel()
         self.record_panel.overlay.attach(self.view)  # countdown and REC badge on the preview
         self.editor_panel = EditorPanel(self.session)
+        self.timeline = TimelinePanel(
+            self.session, self.preview, self.runner, self.paths.cache / "peaks"
+        )
         self.looks_panel = LooksPanel(self.session, self.runner)
         self.music_panel = MusicPanel(self.session, self.runner, self.paths.cache / "peaks")
         self.uploads = UploadController(self.paths, self.store, self.runner, self.settings, self)
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(center)
         column.addWidget(self.title_label)
         column.addWidget(self.view, 1)
+        column.addWidget(self.timeline)
         column.addWidget(self.record_panel)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.drafts_panel)
@@ -242,6 +247,7 @@ class MainWindow(QMainWindow):
         d.problems_found.connect(lambda ps: self.statusBar().showMessage(ps[0].describe(), 15000))
         self.editor_panel.play_requested.connect(self.play_reel)
         self.editor_panel.stop_requested.connect(self.stop_playback)
+        self.timeline.play_requested.connect(self.play_reel)
         p = self.preview
         p.camera_opened.connect(self._on_preview_camera_opened)
         p.notice.connect(self._on_preview_notice)
@@ -393,7 +399,7 @@ class MainWindow(QMainWindow):
             self.redo_action,
         ):
             act.setEnabled(not recording)
-        for panel in (self.drafts_panel, self.editor_panel):
+        for panel in (self.drafts_panel, self.editor_panel, self.timeline):
             panel.setEnabled(not recording)
         if not recording:
             self.undo_action.setEnabled(self.session.can_undo)

@@ -56,6 +56,8 @@ class PreviewController(QObject):
         self.pipeline.mirror = self.mirror
         self.source = None  # the open capture source
         self.player = None  # the ReelPlayer while the reel plays
+        self.scrub = None  # the ScrubService once the timeline asked for a frame
+        self._scrub_draft: Draft | None = None
         self._play_task: Task | None = None
         self._camera_task: Task | None = None
         self._closed = False
@@ -94,7 +96,7 @@ class PreviewController(QObject):
         old, self.source = self.source, source
         if old is not None:
             self.runner.start("camera close", old.close)
-        if self.player is None:
+        if self.player is None and not self.scrubbing:
             self.pipeline.set_source(source)
         if source.notice:
             self.notice.emit(source.notice)
@@ -134,7 +136,7 @@ class PreviewController(QObject):
 
     def set_mirror(self, mirror: bool) -> None:
         self.mirror = mirror
-        if self.player is None:
+        if self.player is None and not self.scrubbing:
             self.pipeline.mirror = mirror
 
     @property
@@ -216,12 +218,49 @@ class PreviewController(QObject):
     def _task_signals(task: Task | None):
         return task.signals if task is not None else None
 
+    # -- a still from the timeline -------------------------------------------------------
+    @property
+    def scrubbing(self) -> bool:
+        """The preview shows a still the timeline asked for (not the camera, not playback)."""
+        return self.scrub is not None and self.pipeline.source is self.scrub
+
+    def show_frame(self, draft: Draft, seconds: float) -> int:
+        """Show the reel's frame at `seconds`, graded as playback is; stops playback.
+
+        The picture is made on the scrub thread (the newest request wins) and graded by
+        the pipeline, so the look is applied by the same code as the export's. Returns
+        the reel frame's index (-1 when there is nothing to show).
+        """
+        from reeleditor.media.scrub import ScrubService
+
+        if self._closed or not draft.segments:
+            return -1
+        if self.player is not None:
+            self.stop_playback()
+        if self.scrub is None:
+            self.scrub = ScrubService(self.store)
+        if draft is not self._scrub_draft:
+            self.scrub.set_draft(draft)
+            self._scrub_draft = draft
+        self.pipeline.mirror = False  # the reel is shown as it will be seen
+        if self.pipeline.source is not self.scrub:
+            self.pipeline.set_source(self.scrub)
+        return self.scrub.request(seconds)
+
+    def show_camera(self) -> None:
+        """Back from a still to the camera (recording, or leaving the editor)."""
+        if self.scrubbing:
+            self.pipeline.mirror = self.mirror
+            self.pipeline.set_source(self.source)
+
     # -- closing --------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the picture; call after the runner has shut down (tasks are finished)."""
         self._closed = True
         self.stop_playback(quiet=True)
         self.pipeline.stop()
+        if self.scrub is not None:
+            self.scrub.close()
         task, self._camera_task = self._camera_task, None
         if task is not None and task.wait(0):  # its `cancelled` may never be delivered now
             self._close_unshown(task)

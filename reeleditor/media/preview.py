@@ -32,6 +32,7 @@ class PreviewPipeline:
         self._source = None
         self._latest: tuple[int, np.ndarray] | None = None
         self._serial = 0
+        self.graded = None  # the source's Frame behind `latest()` (tests and benchmarks)
         self._stop = threading.Event()
         self._changed = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,4 +125,5 @@ class PreviewPipeline:
                 small = look.apply(small, index=grain, out=small)
             self._serial += 1
             self._latest = (self._serial, small)
+            self.graded = frame
             self.frame_times.append(time.monotonic())

@@ -27,13 +27,14 @@ import av
 import cv2
 import numpy as np
 
-from reeleditor.core.draft import Draft, overlap_frames
+from reeleditor.core.draft import Draft
 from reeleditor.core.errors import ReelEditorError
 from reeleditor.media.conform import conform
 from reeleditor.media.preview import PREVIEW_SIZE
 from reeleditor.media.proxies import ready_proxy, to_bgr
 from reeleditor.media.sources.base import Frame
 from reeleditor.media.timeline import Clip, plan
+from reeleditor.media.transitions import blend, clip_overlaps, locate, reel_length
 
 log = logging.getLogger(__name__)
 
@@ -107,28 +108,6 @@ class _Reader:
         self.container.close()
 
 
-def _locate(frames: list[int], overlaps: list[int], index: int):
-    """Which clip(s) reel frame `index` shows: [(clip, local frame)], blend (j, k) or None."""
-    try:  # the export's own rule, once media/transitions is there
-        from reeleditor.media import transitions
-    except ImportError:
-        transitions = None
-    if transitions is not None and hasattr(transitions, "locate"):
-        return transitions.locate(frames, overlaps, index)
-    start = 0
-    for k, count in enumerate(frames):
-        lead = overlaps[k - 1] if k > 0 else 0
-        end = start + count
-        if index < end or k == len(frames) - 1:
-            local = min(index - start, count - 1)
-            if lead and local < lead:  # inside the transition from clip k-1
-                a = (k - 1, frames[k - 1] - lead + local)
-                return [a, (k, local)], (local, lead)
-            return [(k, local)], None
-        start = end - (overlaps[k] if k < len(overlaps) else 0)
-    raise IndexError(index)
-
-
 class ScrubService:
     """Serves the newest scrub request on its own thread; a frame provider for the preview.
 
@@ -157,6 +136,7 @@ class ScrubService:
         self._stop = False
         self._thread: threading.Thread | None = None
         self.shown_index: int | None = None  # the reel frame of the newest picture
+        self.served_index = 0  # the reel frame frame_at made last (clamped to the reel)
 
     # -- requests (any thread) ------------------------------------------------------------
     def set_draft(self, draft: Draft | None) -> None:
@@ -219,11 +199,16 @@ class ScrubService:
                 self.problem = str(exc)
                 log.warning("scrub to frame %d failed: %s", index, exc)
                 continue
+            except Exception as exc:  # a bug must not end scrubbing for the session
+                self.problem = f"scrub failed: {exc}"
+                log.exception("scrub to frame %d failed", index)
+                continue
             self.problem = ""
             with self._cond:
-                self._latest = Frame(image, time.monotonic(), self._count, reel_index=index)
+                served = self.served_index
+                self._latest = Frame(image, time.monotonic(), self._count, reel_index=served)
                 self._count += 1
-                self.shown_index = index
+                self.shown_index = served
                 self._cond.notify_all()
 
     # -- pictures (the scrub thread, or a test) --------------------------------------------
@@ -235,18 +220,15 @@ class ScrubService:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached.copy()
-        parts, blend = _locate(frames, overlaps, index)
+        # a request made against another version of the draft may fall past this one's end
+        index = max(0, min(index, reel_length(frames, overlaps) - 1))
+        self.served_index = index
+        parts, p = locate(frames, overlaps, index)
         pictures = [self._clip_picture(clips[k], i) for k, i in parts]
-        if blend is None or len(pictures) == 1:
+        if p is None:
             image = pictures[0]
-        else:
-            from reeleditor.media import transitions
-
-            clip_a = clips[parts[0][0]]
-            seg = clip_a.segment
-            image = transitions.blend(
-                seg.transition, pictures[0], pictures[1], transitions.progress(*blend)
-            )
+        else:  # the export's blend at preview size: every geometry is a fraction of the frame
+            image = blend(clips[parts[0][0]].segment.transition, pictures[0], pictures[1], p)
         self._cache[key] = image
         while len(self._cache) > CACHE_FRAMES:
             self._cache.popitem(last=False)
@@ -261,11 +243,7 @@ class ScrubService:
             raise ReelEditorError("nothing to show: the draft has no segments")
         clips = plan(draft, self.store.media_path)
         frames = [c.frames for c in clips]
-        wanted = [
-            0 if c.segment.transition == "cut" else round(c.segment.transition_seconds * draft.fps)
-            for c in clips
-        ]
-        overlaps = overlap_frames(frames, wanted[:-1])
+        overlaps = clip_overlaps(clips, draft.fps)
         self._draft_for_proxies = draft
         self._plan = (generation, clips, frames, overlaps)
         self._cache.clear()

@@ -111,3 +111,29 @@ def test_the_thread_serves_the_newest_request(store, marked):
         assert scrub.request(99.0) == 89  # past the end: the last frame
     finally:
         scrub.close()
+
+
+@pytest.mark.parametrize("name", ["crossfade", "dip", "slide", "zoom"])
+def test_frames_inside_a_transition_are_the_exports(store, marked, name):
+    from reeleditor.core import edits
+    from reeleditor.media.transitions import reel_frames
+
+    draft = edits.set_transition(marked, 1, name, 0.5, marked.updated)
+    draft = edits.set_transition(draft, 2, "crossfade", 0.3, draft.updated)
+    clips = plan(draft, store.media_path)
+    expected = {}
+    for index, frame in reel_frames(clips, FPS):
+        if frame.format.name == "yuv420p":
+            import cv2
+
+            expected[index] = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
+        else:
+            expected[index] = frame.to_ndarray(format="bgr24")
+    assert len(expected) == 90 - 15 - 9
+    scrub = ScrubService(store, size=(W, H), proxies=False)
+    scrub.set_draft(draft)
+    try:
+        for index in [*range(10, 35), *range(50, 66), 0, 65, 20]:  # both overlaps, both ways
+            assert np.array_equal(scrub.frame_at(index), expected[index]), index
+    finally:
+        scrub.close()

@@ -214,8 +214,23 @@ def _fitted(image: np.ndarray, width: int, height: int) -> np.ndarray:
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(image, size, interpolation=interp)
+    return _resized(image, size)
+
+
+def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` at `size` (w, h): halvings by INTER_AREA, then one INTER_LINEAR step.
+
+    INTER_AREA at a ratio that is not a whole number costs 6.6 ms for 1920x1080 -> 1080x608
+    (8x a linear resize), and a clip pays it every frame. Halving by area is the cheap
+    integer case and keeps a linear step from ever skipping pixels (its ratio stays > 1/2),
+    so edges do not alias: mipmapping, as GPUs do it.
+    """
+    while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1]:
+        half = (image.shape[1] // 2, image.shape[0] // 2)
+        image = cv2.resize(image, half, interpolation=cv2.INTER_AREA)
+    if (image.shape[1], image.shape[0]) == size:
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _paste(canvas: np.ndarray, image: np.ndarray) -> np.ndarray:
@@ -235,11 +250,12 @@ def shape_picture(image: np.ndarray, fit: str, width: int, height: int) -> np.nd
     fitted = _fitted(image, width, height)
     if fit == "fit":
         return _paste(np.zeros((height, width, 3), np.uint8), fitted)
-    # blur: made at an eighth of the size (cheap), then scaled up: smooth by construction
-    small = conform(image, max(2, width // 8), max(2, height // 8))
+    # blur: made at an eighth of the size (cheap) from the fitted picture (a quarter of a
+    # 1080p frame's pixels), darkened while small, then scaled up: smooth by construction
+    small = conform(fitted, max(2, width // 8), max(2, height // 8))
     small = cv2.GaussianBlur(small, (0, 0), 3)
+    small = cv2.convertScaleAbs(small, alpha=0.55)
     back = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    back = cv2.convertScaleAbs(back, alpha=0.55)
     return _paste(back, fitted)
 
 

@@ -215,14 +215,14 @@ class ScrubService:
     def frame_at(self, index: int) -> np.ndarray:
         """Reel frame `index` at preview size, BGR, before the look (a fresh array)."""
         generation, clips, frames, overlaps = self._current_plan()
+        # a request made against another version of the draft may fall past this one's end
+        index = max(0, min(index, reel_length(frames, overlaps) - 1))
+        self.served_index = index
         key = (generation, index)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached.copy()
-        # a request made against another version of the draft may fall past this one's end
-        index = max(0, min(index, reel_length(frames, overlaps) - 1))
-        self.served_index = index
         parts, p = locate(frames, overlaps, index)
         pictures = [self._clip_picture(clips[k], i) for k, i in parts]
         if p is None:

@@ -178,14 +178,15 @@ def test_both_sounds_cross_over_the_overlap_and_the_length_is_exact(store, red_b
     assert 0.5 < level(middle, 440) / level(middle, 1320) < 2  # both, equally, mid-way
 
 
+@pytest.mark.parametrize("name", ["zoom", "crossfade"])  # blended in BGR / on YUV planes
 def test_preview_frame_equals_export_frame_inside_a_transition(
-    store, red_blue, tmp_path, monkeypatch
+    store, red_blue, tmp_path, monkeypatch, name
 ):
     first, second = red_blue.segments
     draft = _save(
         store,
         red_blue,
-        replace(first, transition="zoom", transition_seconds=0.5),
+        replace(first, transition=name, transition_seconds=0.5),
         second,
     ).with_changes(look=Look("warm"))
     store.save(draft)
@@ -194,8 +195,10 @@ def test_preview_frame_equals_export_frame_inside_a_transition(
     shape = render.FrameShaper.shape
 
     def keep(self, index, frame):
-        # a copy: the shaper grades the frame's own buffer in place
-        composed[index] = frame.to_ndarray(format="bgr24").copy()
+        if frame.format.name == "yuv420p":  # converted as the player converts it
+            composed[index] = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
+        else:  # a copy: the shaper grades the frame's own buffer in place
+            composed[index] = frame.to_ndarray(format="bgr24").copy()
         return shape(self, index, frame)
 
     monkeypatch.setattr(render.FrameShaper, "shape", keep)

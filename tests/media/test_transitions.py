@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from reeleditor.media.transitions import blend, locate, progress, reel_length
+from reeleditor.media.transitions import _YUV_BLENDS, blend, locate, progress, reel_length
 
 
 def _solid(colour, size=(96, 54)):
@@ -81,3 +82,19 @@ def test_out_is_filled_and_unknown_names_refused():
     assert blend("crossfade", RED, BLUE, 0.25, out=out) is out
     with pytest.raises(ValueError, match="unknown transition"):
         blend("wipe", RED, BLUE, 0.5)
+
+
+@pytest.mark.parametrize("name", sorted(_YUV_BLENDS))
+@pytest.mark.parametrize("p", [0.1, 0.4, 0.6, 0.9])
+def test_blends_on_yuv_planes_equal_the_bgr_blends(name, p):
+    """Two plain takes are blended on their 4:2:0 planes: the same picture, to rounding."""
+    h, w = 96, 54
+    ramp = np.linspace(0, 255, w, dtype=np.float32)[None, :, None]
+    a = np.broadcast_to(ramp, (h, w, 3)).astype(np.uint8).copy()
+    a[..., 2] = 200
+    b = a[::-1, ::-1].copy()
+    b[..., 0] = 30
+    a_yuv, b_yuv = (cv2.cvtColor(x, cv2.COLOR_BGR2YUV_I420) for x in (a, b))
+    via_yuv = cv2.cvtColor(_YUV_BLENDS[name](a_yuv, b_yuv, p, h), cv2.COLOR_YUV2BGR_I420)
+    via_bgr = blend(name, *(cv2.cvtColor(x, cv2.COLOR_YUV2BGR_I420) for x in (a_yuv, b_yuv)), p)
+    assert np.abs(via_yuv.astype(int) - via_bgr.astype(int)).max() <= 3

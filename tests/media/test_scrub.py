@@ -134,6 +134,9 @@ def test_frames_inside_a_transition_are_the_exports(store, marked, name):
     scrub.set_draft(draft)
     try:
         for index in [*range(10, 35), *range(50, 66), 0, 65, 20]:  # both overlaps, both ways
-            assert np.array_equal(scrub.frame_at(index), expected[index]), index
+            got = scrub.frame_at(index).astype(int)
+            # the export may blend a crossfade or dip of two plain takes on the YUV planes
+            # (the same picture to rounding); the scrub blends in BGR as every other kind
+            assert np.abs(got - expected[index]).max() <= 3, index
     finally:
         scrub.close()

@@ -108,7 +108,7 @@ def _build_one(
                     continue  # the encoder needs rising timestamps (damaged files repeat some)
                 if rotation is None:
                     rotation = frame.rotation
-                image = to_bgr(frame, shaped)
+                image = to_bgr(frame)
                 if shaped:
                     image = shape_picture(upright(image, rotation), segment.fit, *size)
                 small = np.ascontiguousarray(conform(image, w, h))
@@ -126,10 +126,8 @@ def _build_one(
             tmp.unlink()
 
 
-def to_bgr(frame: av.VideoFrame, shaped: bool) -> np.ndarray:
-    """A decoded picture in BGR by the conversion the export uses for it (same pixels)."""
-    import cv2
+def to_bgr(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded picture in BGR by the very conversion the export uses (same pixels)."""
+    from reeleditor.media.decode import _bgr  # the export's own; a copy here would drift
 
-    if not shaped and frame.format.name == "yuv420p":
-        return cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)  # as FrameShaper
-    return frame.to_ndarray(format="bgr24")  # as render._shaped
+    return _bgr(frame)

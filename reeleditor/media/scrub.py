@@ -277,7 +277,7 @@ class ScrubService:
             if image.shape[:2] != (h, w):
                 image = np.ascontiguousarray(conform(image, w, h))
             return image
-        image = to_bgr(frame, clip.shaped)
+        image = to_bgr(frame)
         if clip.shaped:
             from reeleditor.media.clips import shape_picture, upright
 

@@ -101,6 +101,7 @@ class TimelineWidget(QWidget):
         self.thumbs: dict[str, list[QImage]] = {}
         self.selection = -1
         self.drag: _Drag | None = None
+        self._exposed = self.rect()
         self._resize()
 
     # -- state ------------------------------------------------------------------------------
@@ -263,7 +264,8 @@ class TimelineWidget(QWidget):
         self.key_action.emit(KEYS[event.key()])
 
     # -- painting -------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, event) -> None:
+        self._exposed = event.rect()  # a zoomed-in reel is wide: paint only what shows
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#15171b"))
         for y, h in ((VIDEO_Y, VIDEO_H), (MUSIC_Y, MUSIC_H), (TEXT_Y, TEXT_H)):
@@ -287,8 +289,10 @@ class TimelineWidget(QWidget):
     def _paint_ruler(self, p: QPainter) -> None:
         step = next((s for s in (0.1, 0.5, 1, 2, 5, 10, 30, 60) if s * self.pps >= 48), 60)
         p.setPen(QColor("#8d99ae"))
-        t = 0.0
-        while t <= max(self.duration, 1.0) + 1e-9:
+        first = max(0.0, (self._exposed.left() - LEFT) / self.pps - step)
+        t = round(first - first % step, 6)
+        last = min(max(self.duration, 1.0), (self._exposed.right() - LEFT) / self.pps + step)
+        while t <= last + 1e-9:
             x = self.x_of(t)
             p.drawLine(QPointF(x, RULER_H - 6), QPointF(x, RULER_H))
             p.drawText(QPointF(x + 2, RULER_H - 6), f"{t:g}s" if step >= 1 else f"{t:.1f}")
@@ -363,8 +367,8 @@ class TimelineWidget(QWidget):
         peaks, mid = self.peaks, MUSIC_Y + MUSIC_H / 2
         if peaks is not None and peaks.size and self.song_seconds > 0:
             p.setPen(QColor("#48cae4"))
-            end = self.x_of(self.duration)
-            x = float(LEFT)
+            end = min(self.x_of(self.duration), self._exposed.right() + 1.0)
+            x = float(max(LEFT, self._exposed.left()))
             while x < end:  # the part of the song that plays under the reel, one line a pixel
                 song_t = music.start + (x - LEFT) / self.pps
                 k = int(song_t / self.song_seconds * peaks.size)

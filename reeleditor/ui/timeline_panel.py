@@ -143,12 +143,13 @@ class TimelinePanel(QWidget):
             w.setEnabled(enabled)
         self._load_transition()
         self._show_time()
-        if draft is None:
+        if draft is None or not draft.segments:
+            self.preview.show_camera()  # no reel to show a frame of
             return
         self._refresh_music(draft)
         self._refresh_proxies(draft)
         self._thumbs_timer.start()
-        if self.preview.scrubbing and draft.segments:  # an edit shows its result at once
+        if self.preview.scrubbing:  # an edit shows its result at once
             self.preview.show_frame(draft, self.timeline.playhead)
 
     def _refresh_proxies(self, draft: Draft) -> None:
@@ -166,7 +167,13 @@ class TimelinePanel(QWidget):
             lambda: build_proxies(store, draft),
             on_finished=lambda _n: self._thumbs_timer.start(),  # sharper, faster thumbnails
             on_failed=lambda msg: self.status.setText(f"Scrubbing uses the originals: {msg}"),
+            on_done=self._on_proxy_task_done,
         )
+
+    def _on_proxy_task_done(self) -> None:
+        # drop the finished task, so nothing it held outlives it (the runner's promise)
+        if getattr(self.sender(), "parent_task", None) is self._proxy_task:
+            self._proxy_task = None
 
     def _refresh_music(self, draft: Draft) -> None:
         track = draft.music.track if draft.music else None
@@ -238,6 +245,7 @@ class TimelinePanel(QWidget):
 
     def _on_preview_playback_position(self, seconds: float) -> None:
         self.timeline.set_playhead(seconds)
+        self.scroll.ensureVisible(round(self.timeline.x_of(seconds)), 0, 80, 0)  # follow it
         self._show_time()
 
     def toggle_play(self) -> None:

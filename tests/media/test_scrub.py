@@ -140,3 +140,35 @@ def test_frames_inside_a_transition_are_the_exports(store, marked, name):
             assert np.abs(got - expected[index]).max() <= 3, index
     finally:
         scrub.close()
+
+
+@pytest.mark.parametrize("kind", ["blur clip", "rotated clip", "photo"])
+def test_shaped_clips_and_photos_from_original_and_proxy(store, tmp_path, kind):
+    """Turned, fitted and zooming pictures: exact from the original, close from the proxy."""
+    from reeleditor.media.clips import import_media
+    from tests.media.clip_media import rotated_clip, write_clip, write_photo
+
+    draft = store.create("shaped", width=540, height=960)
+    if kind == "photo":
+        source = write_photo(tmp_path / "p.jpg")
+    elif kind == "rotated clip":
+        source = rotated_clip(tmp_path / "r.mp4")
+    else:
+        source = write_clip(tmp_path / "land.mp4", frames=45)
+    segment, _ = drain(import_media(store, draft.id, source, fit="blur"))
+    draft = draft.with_changes(segments=(segment,))
+    store.save(draft)
+    expected = _export_frames(store, draft)
+    original = ScrubService(store, proxies=False)
+    original.set_draft(draft)
+    made = drain(build_proxies(store, draft))
+    assert made == (0 if kind == "photo" else 1)  # a photo needs none: it is decoded once
+    proxied = ScrubService(store)
+    proxied.set_draft(draft)
+    try:
+        for index in (len(expected) - 1, 0, len(expected) // 2, 3):
+            assert np.array_equal(original.frame_at(index), expected[index]), index
+            assert _psnr(proxied.frame_at(index), expected[index]) > 32, index
+    finally:
+        original.close()
+        proxied.close()

@@ -238,3 +238,18 @@ def test_a_thousand_scrubs_and_drags_raise_nothing(qtbot, window):
             window.undo_action.trigger() if window.session.can_undo else None
     assert window.session.draft.segments  # whatever was edited, the draft is whole
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
+
+
+def test_the_camera_comes_back_to_record(qtbot, window):
+    window.timeline.scrub_to(1.0)
+    _shown(qtbot, window, 30)
+    assert window.preview.scrubbing
+    with qtbot.waitSignal(window.recorder.recording_changed, timeout=5000):
+        window.start_recording()
+    assert not window.preview.scrubbing
+    assert window.preview.pipeline.source is window.source
+    assert window.preview.pipeline.mirror == window.preview.mirror
+    assert not window.timeline.isEnabled()  # no edits under a take
+    with qtbot.waitSignal(window.recorder.take_added, timeout=10000):
+        window.recorder.stop()
+    assert window.timeline.isEnabled() and len(window.timeline.timeline.spans) == 3

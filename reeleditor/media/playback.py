@@ -7,6 +7,7 @@ GUI runs it on its task runner and learns the end from the task's result, not by
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Generator
@@ -87,4 +88,9 @@ class ReelPlayer(CaptureSource):
         return image, due
 
     def _close(self) -> None:
-        self._frames = None
+        frames, self._frames = getattr(self, "_frames", None), None
+        if frames is not None:
+            # closes the files it reads now, not at garbage collection; a thread that did
+            # not stop within close()'s wait still runs it, and then it is left to that
+            with contextlib.suppress(ValueError):
+                frames.close()

@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         self.editor_panel.play_requested.connect(self.play_reel)
         self.editor_panel.stop_requested.connect(self.stop_playback)
         self.timeline.play_requested.connect(self.play_reel)
+        self.timeline.timeline.selected.connect(self.editor_panel.segments.setCurrentRow)
         p = self.preview
         p.camera_opened.connect(self._on_preview_camera_opened)
         p.notice.connect(self._on_preview_notice)

@@ -250,6 +250,9 @@ def test_the_camera_comes_back_to_record(qtbot, window):
     assert window.preview.pipeline.source is window.source
     assert window.preview.pipeline.mirror == window.preview.mirror
     assert not window.timeline.isEnabled()  # no edits under a take
+    seconds = []
+    window.recorder.elapsed.connect(seconds.append)
+    qtbot.waitUntil(lambda: bool(seconds) and seconds[-1] >= 0.3, timeout=10000)  # a take
     with qtbot.waitSignal(window.recorder.take_added, timeout=10000):
         window.recorder.stop()
     assert window.timeline.isEnabled() and len(window.timeline.timeline.spans) == 3

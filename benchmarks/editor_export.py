@@ -15,6 +15,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -113,17 +114,24 @@ def ffmpeg_command(store, draft, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def ours(store, draft, out: Path) -> float:
-    t0 = time.perf_counter()
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ours(store, draft, out: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds; CPU counts every thread of this process."""
+    c0, t0 = _cpu(resource.RUSAGE_SELF), time.perf_counter()
     for _ in export_draft(store, draft, out, "standard"):
         pass
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu(resource.RUSAGE_SELF) - c0
 
 
-def theirs(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
+def theirs(cmd: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of the ffmpeg process (a waited-for child)."""
+    c0, t0 = _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run(cmd, check=True)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu(resource.RUSAGE_CHILDREN) - c0
 
 
 def frames_of(path: Path) -> int:
@@ -152,22 +160,27 @@ def main() -> None:
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
-            ours(store, draft, tmp / "ours.mp4")
+            ours(store, draft, tmp / "ours.mp4")  # the main thread only: encode and mux
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             return
-        mine, ffm = [], []
+        mine, ffm, mine_cpu, ffm_cpu = [], [], [], []
         for _ in range(args.runs):  # alternating: both see the same machine
-            mine.append(ours(store, draft, tmp / "ours.mp4"))
-            ffm.append(theirs(cmd))
+            wall, cpu = ours(store, draft, tmp / "ours.mp4")
+            mine.append(wall)
+            mine_cpu.append(cpu)
+            wall, cpu = theirs(cmd)
+            ffm.append(wall)
+            ffm_cpu.append(cpu)
         m, f = statistics.median(mine), statistics.median(ffm)
+        mc, fc = statistics.median(mine_cpu), statistics.median(ffm_cpu)
         counts = (frames_of(tmp / "ours.mp4"), frames_of(tmp / "ffmpeg.mp4"))
         sizes = ((tmp / "ours.mp4").stat().st_size, (tmp / "ffmpeg.mp4").stat().st_size)
         print(
             f"mixed draft ({draft.duration:.1f} s): reeleditor {m:.2f} s, ffmpeg {f:.2f} s, "
             f"ratio {m / f:.2f}x (median of {args.runs}; per pair "
             f"{', '.join(f'{a / b:.2f}' for a, b in zip(mine, ffm, strict=True))}); "
-            f"frames {counts[0]} / {counts[1]}; "
+            f"CPU {mc:.2f} s / {fc:.2f} s ({mc / fc:.2f}x); frames {counts[0]} / {counts[1]}; "
             f"sizes {sizes[0] / 1e6:.1f} / {sizes[1] / 1e6:.1f} MB"
         )
         print("ffmpeg:", " ".join(cmd))
@@ -186,6 +199,10 @@ def main() -> None:
                 # each run beside the ffmpeg run right after it: less exposed to the load
                 # other work puts on a shared machine than the medians alone
                 "pair_ratios": [a / b for a, b in zip(mine, ffm, strict=True)],
+                "ours_cpu_s": mine_cpu,
+                "ffmpeg_cpu_s": ffm_cpu,
+                "cpu_ratio": mc / fc,
+                "load_average_after": os.getloadavg(),
                 "frames": {"ours": counts[0], "ffmpeg": counts[1]},
                 "bytes": {"ours": sizes[0], "ffmpeg": sizes[1]},
                 "ffmpeg_graph": cmd[cmd.index("-filter_complex") + 1],

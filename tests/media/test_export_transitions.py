@@ -17,6 +17,7 @@ from reeleditor.media.preview import PreviewPipeline
 from reeleditor.media.render import export_draft
 from reeleditor.media.soundtrack import build_soundtrack
 from reeleditor.media.timeline import plan
+from reeleditor.media.transitions import reel_frames
 from tests.factories import drain
 from tests.media.helpers import decode_video
 from tests.media.transition_media import BEEP_S, FPS, RATE, marked
@@ -245,3 +246,18 @@ def _through_preview(frame, look: Look) -> np.ndarray:
         return pipeline.latest()[1]
     finally:
         pipeline.stop()
+
+
+def test_playing_from_mid_reel_opens_only_the_clips_it_shows(store, red_blue):
+    """From after the overlap the first file is never opened (it is gone here); from
+    inside the overlap both are read, and the frames are those of a play from the start."""
+    draft = _with(store, red_blue, "crossfade")
+    clips = plan(draft, store.media_path)
+    whole = [(i, f.to_ndarray()) for i, f in reel_frames(clips, FPS)]
+    assert [i for i, _ in whole] == list(range(45))
+    inside = [(i, f.to_ndarray()) for i, f in reel_frames(clips, FPS, start_index=20)]
+    assert [i for i, _ in inside] == list(range(20, 45))
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(inside, whole[20:], strict=True))
+    store.media_path(draft, draft.segments[0]).unlink()
+    after = [i for i, _ in reel_frames(clips, FPS, start_index=31)]
+    assert after == list(range(31, 45))

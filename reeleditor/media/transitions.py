@@ -14,6 +14,7 @@ same blend at preview size is the export's picture scaled down.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import av
 import cv2
@@ -67,12 +68,15 @@ def locate(
 def clip_overlaps(clips: list[Clip], fps: int) -> list[int]:
     """Frames each boundary of these (kept) clips overlaps; a cut overlaps nothing.
 
-    The transition is the outgoing clip's segment's; clips trimmed to nothing are not in
-    `clips`, so a dropped segment's neighbours meet with the earlier one's transition.
+    The transition is the outgoing clip's segment's. A segment trimmed to nothing is not
+    in `clips`; its neighbours meet with a cut, as Draft.overlaps() (and so the draft's
+    duration and the timeline) count it: a transition into nothing overlaps nothing.
     """
     wanted = [
-        0 if c.segment.transition == "cut" else round(c.segment.transition_seconds * fps)
-        for c in clips[:-1]
+        round(a.segment.transition_seconds * fps)
+        if a.segment.transition != "cut" and b.number == a.number + 1
+        else 0
+        for a, b in pairwise(clips)
     ]
     return overlap_frames([c.frames for c in clips], wanted)
 

@@ -261,3 +261,15 @@ def test_playing_from_mid_reel_opens_only_the_clips_it_shows(store, red_blue):
     store.media_path(draft, draft.segments[0]).unlink()
     after = [i for i, _ in reel_frames(clips, FPS, start_index=31)]
     assert after == list(range(31, 45))
+
+
+def test_a_segment_trimmed_to_nothing_leaves_a_cut_as_the_draft_counts_it(store, red_blue):
+    red, blue = red_blue.segments
+    empty = replace(red, id="empty", trim_in=1.0)  # no frames: the plan drops it
+    draft = _save(
+        store, red_blue, replace(red, transition="crossfade", transition_seconds=0.5), empty, blue
+    )
+    assert draft.duration == pytest.approx(2.0)
+    clips = plan(draft, store.media_path)
+    assert [c.number for c in clips] == [1, 3]
+    assert sum(1 for _ in reel_frames(clips, FPS)) == 60

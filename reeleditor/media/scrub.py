@@ -117,8 +117,11 @@ class ScrubService:
 
     name = "scrub"
 
-    def __init__(self, store, size: tuple[int, int] = PREVIEW_SIZE, proxies: bool = True):
+    def __init__(
+        self, store, size: tuple[int, int] = PREVIEW_SIZE, proxies: bool = True, on_problem=None
+    ):
         self.store, self.size, self.use_proxies = store, size, proxies
+        self.on_problem = on_problem  # called on the scrub thread with one line, once a kind
         self.fps = 30.0
         self.error = None  # the provider interface: scrubbing never stops for good
         self.problem = ""  # why the last request showed nothing (a missing file, ...)
@@ -196,11 +199,11 @@ class ScrubService:
             try:
                 image = self.frame_at(index)
             except (ReelEditorError, av.error.FFmpegError, OSError) as exc:
-                self.problem = str(exc)
+                self._report(str(exc))
                 log.warning("scrub to frame %d failed: %s", index, exc)
                 continue
             except Exception as exc:  # a bug must not end scrubbing for the session
-                self.problem = f"scrub failed: {exc}"
+                self._report(f"scrub failed: {exc}")
                 log.exception("scrub to frame %d failed", index)
                 continue
             self.problem = ""
@@ -210,6 +213,11 @@ class ScrubService:
                 self._count += 1
                 self.shown_index = served
                 self._cond.notify_all()
+
+    def _report(self, problem: str) -> None:
+        if problem != self.problem and self.on_problem is not None:
+            self.on_problem(problem)  # a drag over a missing file says so once, not per frame
+        self.problem = problem
 
     # -- pictures (the scrub thread, or a test) --------------------------------------------
     def frame_at(self, index: int) -> np.ndarray:

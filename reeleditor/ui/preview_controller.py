@@ -238,7 +238,10 @@ class PreviewController(QObject):
         if self.player is not None:
             self.stop_playback()
         if self.scrub is None:
-            self.scrub = ScrubService(self.store)
+            # a signal emitted on the scrub thread reaches the window queued, on its thread
+            self.scrub = ScrubService(
+                self.store, on_problem=lambda text: self.notice.emit(f"No frame to show: {text}")
+            )
         if draft is not self._scrub_draft:
             self.scrub.set_draft(draft)
             self._scrub_draft = draft

@@ -258,3 +258,20 @@ def test_the_camera_comes_back_to_record(qtbot, window):
     with qtbot.waitSignal(window.recorder.take_added, timeout=10000):
         window.recorder.stop()
     assert window.timeline.isEnabled() and len(window.timeline.timeline.spans) == 3
+
+
+def test_a_missing_file_is_said_once_while_scrubbing(qtbot, window):
+    media = window.store.folder(window.session.draft.id) / "media" / "numbers.mp4"
+    kept = media.read_bytes()
+    media.unlink()
+    said = []
+    window.preview.notice.connect(said.append)
+    window.timeline.scrub_to(1.0)
+    qtbot.waitUntil(lambda: bool(said), timeout=5000)
+    assert said[0].startswith("No frame to show: segment 1 (media/numbers.mp4) is missing")
+    for t in (0.2, 0.4, 0.6):  # a drag over it: still missing, not said again
+        window.timeline.scrub_to(t)
+    media.write_bytes(kept)  # put back: the next click shows its frame again
+    window.timeline.scrub_to(0.5)
+    _shown(qtbot, window, 15)  # served after every request before it, so all were said
+    assert len(said) == 1 and "\n" not in said[0]

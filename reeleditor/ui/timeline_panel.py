@@ -26,7 +26,7 @@ from reeleditor.core import edits
 from reeleditor.core.draft import DEFAULT_TRANSITION_SECONDS, TRANSITION_RANGE, TRANSITIONS, Draft
 from reeleditor.core.errors import ReelEditorError
 from reeleditor.core.timeline_geometry import drop_index, segment_at, trim_for_edge
-from reeleditor.ui.timeline import THUMB_SLOT, TimelineWidget, image_from_bgr
+from reeleditor.ui.timeline import LEFT, THUMB_SLOT, TimelineWidget, image_from_bgr
 
 REVERSE_TICK_MS = 33  # J steps back a frame this often (30 fps backwards), twice as many at 2x
 MAX_THUMBS = 40  # per segment, whatever the zoom
@@ -71,6 +71,8 @@ class TimelinePanel(QWidget):
         self.scroll.setFixedHeight(self.timeline.height() + 18)
         self.zoom_out = QPushButton("−")
         self.zoom_in = QPushButton("+")
+        self.fit_button = QPushButton("Fit")
+        self.fit_button.setToolTip("Zoom to show the whole reel")
         self.split_button = QPushButton("Split")
         self.split_button.setToolTip("Split at the playhead (S)")
         self.play_button = QPushButton("Play")
@@ -89,7 +91,13 @@ class TimelinePanel(QWidget):
         for w in (self.zoom_out, self.zoom_in):
             w.setFixedWidth(28)
         row = QHBoxLayout()
-        for w in (self.zoom_out, self.zoom_in, self.split_button, self.play_button):
+        for w in (
+            self.zoom_out,
+            self.zoom_in,
+            self.fit_button,
+            self.split_button,
+            self.play_button,
+        ):
             row.addWidget(w)
         row.addWidget(self.time_label)
         row.addStretch(1)
@@ -109,6 +117,7 @@ class TimelinePanel(QWidget):
         self._proxy_key: tuple | None = None
         self._proxy_task = None
         self._music_key: str | None = None
+        self._draft_id: str | None = None
         self._tempo = None
         self._thumbs_generation = 0
         self._connect()
@@ -125,6 +134,7 @@ class TimelinePanel(QWidget):
         t.zoom_changed.connect(lambda _pps: self._thumbs_timer.start())
         self.zoom_in.clicked.connect(lambda: t.set_zoom(t.pps * 1.5))
         self.zoom_out.clicked.connect(lambda: t.set_zoom(t.pps / 1.5))
+        self.fit_button.clicked.connect(self.fit)
         self.split_button.clicked.connect(self.split)
         self.play_button.clicked.connect(self.toggle_play)
         self.transition.activated.connect(lambda _i: self._apply_transition())
@@ -146,6 +156,9 @@ class TimelinePanel(QWidget):
         if draft is None or not draft.segments:
             self.preview.show_camera()  # no reel to show a frame of
             return
+        if draft.id != self._draft_id:  # another draft: show all of it, once laid out
+            self._draft_id = draft.id
+            QTimer.singleShot(0, self.fit)
         self._refresh_music(draft)
         self._refresh_proxies(draft)
         self._thumbs_timer.start()
@@ -229,6 +242,12 @@ class TimelinePanel(QWidget):
         if generation == self._thumbs_generation:
             self.timeline.thumbs = {k: [image_from_bgr(a) for a in v] for k, v in result.items()}
             self.timeline.update()
+
+    def fit(self) -> None:
+        """Zoom so the whole reel fits the visible width."""
+        t = self.timeline
+        room = self.scroll.viewport().width() - 2 * LEFT - 2
+        t.set_zoom(room / max(t.duration, 1.0))
 
     # -- scrubbing and playback -----------------------------------------------------------
     def scrub_to(self, seconds: float) -> None:

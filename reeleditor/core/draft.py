@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
+from reeleditor.core.words import DEFAULT_DUCK_DB, Captions, TextOverlay, VoiceOver
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DEFAULT_MAX_DURATION = 90.0
 DEFAULT_SIZE = (1080, 1920)
 DEFAULT_FPS = 30
@@ -241,6 +242,10 @@ class Draft:
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
     fps: int = DEFAULT_FPS
+    texts: tuple[TextOverlay, ...] = ()  # words on screen, in the order they are drawn
+    captions: Captions | None = None
+    voiceovers: tuple[VoiceOver, ...] = ()
+    duck_db: float = DEFAULT_DUCK_DB  # how far the music drops under a voice-over (0: not)
 
     @property
     def duration(self) -> float:
@@ -279,6 +284,10 @@ class Draft:
             "width": self.width,
             "height": self.height,
             "fps": self.fps,
+            "texts": [t.to_dict() for t in self.texts],
+            "captions": None if self.captions is None else self.captions.to_dict(),
+            "voiceovers": [v.to_dict() for v in self.voiceovers],
+            "duck_db": self.duck_db,
         }
 
     @classmethod
@@ -293,6 +302,10 @@ class Draft:
             raise DraftFormatError("field 'segments' must be a list")
         music = data.get("music")
         cover = data.get("cover_time")
+        texts, voiceovers = data.get("texts", []), data.get("voiceovers", [])
+        if not isinstance(texts, list) or not isinstance(voiceovers, list):
+            raise DraftFormatError("fields 'texts' and 'voiceovers' must be lists")
+        captions = data.get("captions")
         width = int(_num(data, "width", DEFAULT_SIZE[0], lo=16, hi=8192))
         height = int(_num(data, "height", DEFAULT_SIZE[1], lo=16, hi=8192))
         if width % 2 or height % 2:
@@ -311,6 +324,10 @@ class Draft:
             width=width,
             height=height,
             fps=int(_num(data, "fps", DEFAULT_FPS, lo=1, hi=120)),
+            texts=tuple(TextOverlay.from_dict(t) for t in texts),
+            captions=None if captions is None else Captions.from_dict(captions),
+            voiceovers=tuple(VoiceOver.from_dict(v) for v in voiceovers),
+            duck_db=_num(data, "duck_db", DEFAULT_DUCK_DB, lo=0, hi=40),
         )
 
 

@@ -68,11 +68,19 @@ def _v4_to_v5(data: dict) -> dict:
     return out
 
 
+def _v5_to_v6(data: dict) -> dict:
+    """Schema 6 adds words and voice: no text, no captions, no voice-over, music ducking."""
+    out = {**data, "texts": [], "captions": None, "voiceovers": [], "duck_db": 12.0}
+    out["schema_version"] = 6
+    return out
+
+
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }
 
 

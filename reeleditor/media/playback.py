@@ -85,7 +85,8 @@ class ReelPlayer(CaptureSource):
             image = cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
         else:
             image = frame.to_ndarray(format="bgr24")
-        return image, due
+        # the reel's frame number picks the look's grain, as in the export, from any start
+        return image, due, index
 
     def _close(self) -> None:
         frames, self._frames = getattr(self, "_frames", None), None

@@ -53,7 +53,7 @@ class CaptureSource(ABC):
     def _open(self) -> None: ...
 
     @abstractmethod
-    def _grab(self) -> tuple[np.ndarray, float] | None:
+    def _grab(self) -> tuple[np.ndarray, float] | tuple[np.ndarray, float, int] | None:
         """Block until the next picture; None when the source has ended."""
 
     @abstractmethod
@@ -120,8 +120,8 @@ class CaptureSource(ABC):
                 got = self._grab()
                 if got is None:
                     break
-                image, stamp = got
-                frame = Frame(image, stamp, self._count)
+                image, stamp, *reel = got  # a reel player also says which reel frame
+                frame = Frame(image, stamp, self._count, reel_index=reel[0] if reel else None)
                 self._count += 1
                 with self._cond:
                     self._latest = frame

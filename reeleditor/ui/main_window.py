@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self.publish_action = action("Publish", self.publish_current, "Ctrl+U")
         self.settings_action = action("Settings…", self.open_settings, QKeySequence.Preferences)
         self.history_action = action("History…", self.open_history, "Ctrl+H")
-        self.record_action = action("Record", self.record_panel.toggle, Qt.Key_Space)
+        self.record_action = action("Record", self._on_space, Qt.Key_Space)
         self.delete_last_action = action("Delete last segment", self.delete_last, Qt.Key_Backspace)
         self.mirror_action = action("Mirror preview", self._on_mirror_toggled)
         self.mirror_action.setCheckable(True)
@@ -546,6 +546,13 @@ class MainWindow(QMainWindow):
                 self.settings.fps,
             ):
                 self.preview.open_camera(self.settings)
+
+    def _on_space(self) -> None:
+        # in the Edit tab Space plays and pauses the reel, as in every editor; else it records
+        if self.tabs.currentWidget() is self.editor_panel and not self.recorder.recording:
+            self.timeline.toggle_play()
+        else:
+            self.record_panel.toggle()
 
     def _on_mirror_toggled(self) -> None:
         self.preview.set_mirror(self.mirror_action.isChecked())

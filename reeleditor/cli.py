@@ -17,6 +17,7 @@ from reeleditor.commands import (
     record,
     timeline,
     upload,
+    voiceover,
     worker,
 )
 from reeleditor.commands.common import Context
@@ -25,6 +26,7 @@ from reeleditor.core.errors import Cancelled, ReelEditorError
 log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [drafts, record, export, timeline, clips, filters, devices, upload, cloud, worker]
+COMMAND_MODULES.append(voiceover)  # its own line: other commands are registered beside it
 
 
 def build_parser() -> argparse.ArgumentParser:

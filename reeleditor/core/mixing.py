@@ -1,4 +1,4 @@
-"""The soundtrack as pure math: place the song under the reel, fade it, mix, limit."""
+"""The soundtrack as pure math: place the song and the voice, duck the music, mix, limit."""
 
 from __future__ import annotations
 
@@ -62,12 +62,117 @@ def apply_fades(samples: np.ndarray, rate: int, fade_in: float, fade_out: float)
         samples[:, n - fo :] *= np.linspace(1.0, 0.0, fo, dtype=np.float32)
 
 
-def mix(original: np.ndarray, original_volume: float, music: np.ndarray | None) -> np.ndarray:
-    """Original sound at its volume plus the music; a soft limiter keeps peaks under 1."""
+def mix(
+    original: np.ndarray,
+    original_volume: float,
+    music: np.ndarray | None,
+    voice: np.ndarray | None = None,
+) -> np.ndarray:
+    """Original sound at its volume plus the music (ducked already) and the voice-over;
+    a soft limiter keeps peaks under 1."""
     out = original * np.float32(original_volume)
     if music is not None:
         out = out + music
+    if voice is not None:
+        out = out + voice
     return soft_limit(out)
+
+
+# -- voice-over and ducking -----------------------------------------------------------------
+DUCK_BLOCK = 0.010  # the envelope is measured per 10 ms block, then interpolated per sample
+DUCK_WINDOW = 0.030  # RMS over 30 ms: a syllable's body, not each cycle of the voice
+DUCK_THRESHOLD_DB = -40.0  # dBFS RMS: speech is well above, a quiet room's hiss below
+DUCK_ATTACK = 0.05  # seconds for the music to go all the way down ...
+DUCK_RELEASE = 0.30  # ... and back up: a slow release does not pump between words
+DUCK_HOLD = 0.20  # the gaps between words (up to ~200 ms) keep the music down
+
+
+def place_voices(
+    voices: list[tuple[np.ndarray, float, float]], length: int, rate: int
+) -> np.ndarray:
+    """The voice-over track (2, length): each (samples, at seconds, volume) at its time.
+
+    Overlapping voice-overs add up (two takes over each other are both heard, as in any
+    editor); what runs past the reel's end is cut, as the pictures are.
+    """
+    out = np.zeros((2, length), np.float32)
+    for samples, at, volume in voices:
+        first = round(at * rate)
+        n = min(samples.shape[1], length - first)
+        if n <= 0 or volume <= 0:
+            continue
+        out[:, first : first + n] += to_stereo(samples)[:, :n] * np.float32(volume)
+    return out
+
+
+def duck_gain(
+    key: np.ndarray,
+    rate: int,
+    depth_db: float,
+    threshold_db: float = DUCK_THRESHOLD_DB,
+    attack: float = DUCK_ATTACK,
+    release: float = DUCK_RELEASE,
+    hold: float = DUCK_HOLD,
+) -> np.ndarray:
+    """The music's gain per sample (n,) under the side-chain `key` (channels, n): 1 where
+    the key is quiet, 10^(-depth/20) where it speaks, with smooth ramps between.
+
+    The key's RMS is measured per 10 ms block; a block above the threshold (or within
+    `hold` after one) wants the music down. The gain moves in dB at most depth/attack per
+    second downwards and depth/release upwards (a slew limit: straight ramps in dB, which
+    the ear hears as even fades). The render is offline, so it looks ahead: the ramp down
+    starts `attack` before the voice, and its first syllable is never under full music.
+    """
+    n = key.shape[1]
+    if depth_db <= 0 or n == 0:
+        return np.ones(n, np.float32)
+    block = max(1, round(DUCK_BLOCK * rate))
+    blocks = -(-n // block)
+    power = np.zeros(blocks * block, np.float32)
+    power[:n] = np.square(key, dtype=np.float32).mean(axis=0)
+    power = power.reshape(blocks, block).mean(axis=1)
+    width = max(1, round(DUCK_WINDOW / DUCK_BLOCK))
+    power = np.convolve(power, np.ones(width, np.float32) / width, mode="same")
+    level_db = 10 * np.log10(np.maximum(power, 1e-12))
+    speaking = level_db > threshold_db
+    # hold forwards and look ahead backwards: a running max over the boolean key
+    ahead, held = round(attack / DUCK_BLOCK), round(hold / DUCK_BLOCK)
+    want = _dilate(speaking, before=ahead, after=held)
+    target = np.where(want, -float(depth_db), 0.0)
+    down = depth_db / max(1.0, attack / DUCK_BLOCK)  # dB per block
+    up = depth_db / max(1.0, release / DUCK_BLOCK)
+    gains_db = np.empty(blocks, np.float64)
+    g = 0.0
+    # a slew limiter is recursive; per 10 ms block it is 100 steps a second, not 48,000
+    for i, t in enumerate(target.tolist()):
+        g = max(t, g - down) if t < g else min(t, g + up)
+        gains_db[i] = g
+    centres = (np.arange(blocks) + 0.5) * block
+    per_sample = np.interp(np.arange(n), centres, gains_db)
+    return (10.0 ** (per_sample / 20.0)).astype(np.float32)
+
+
+def _dilate(flags: np.ndarray, before: int, after: int) -> np.ndarray:
+    """True where a True of `flags` lies within `before` blocks ahead or `after` behind."""
+    n = flags.size
+    counts = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+    idx = np.arange(n)
+    lo = np.clip(idx - after, 0, n)
+    hi = np.clip(idx + before + 1, 0, n)
+    return (counts[hi] - counts[lo]) > 0
+
+
+def duck(music: np.ndarray, voice: np.ndarray, rate: int, depth_db: float) -> np.ndarray:
+    """The music with its gain following the voice-over (side-chain), same shape.
+
+    Only the voice-over is the key, not the original sound. Creators talk over their own
+    takes with music under them on purpose (a vlog with a beat), and a take's street noise
+    or a crowd would pump the music at random; narration is the track recorded to be heard
+    over the music, which is what CapCut's auto-ducking keys on too.
+    """
+    if depth_db <= 0 or not voice.any():
+        return music
+    return music * duck_gain(voice, rate, depth_db)[None, :]
 
 
 def soft_limit(samples: np.ndarray, knee: float = 0.8) -> np.ndarray:

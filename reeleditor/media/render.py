@@ -346,6 +346,9 @@ def recipe_fingerprint(store, draft: Draft, preset: str) -> str:
         "preset": asdict(preset_named(preset)),
         "renderer": RENDERER_VERSION,
     }
+    if draft.voiceovers:  # only then: a draft without one keeps the fingerprint it had
+        folder = store.folder(draft.id)
+        payload["voices"] = [_stamp(folder / v.media) for v in draft.voiceovers]
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,13 +1,16 @@
-"""Builds the reel's whole soundtrack: original sound per segment, the music, the mix."""
+"""Builds the reel's whole soundtrack: original sound per segment, the music, the voice-overs
+(with the music ducked under them), the mix."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import av
 import numpy as np
 
 from reeleditor.core.draft import Draft
 from reeleditor.core.errors import MediaError
-from reeleditor.core.mixing import mix, music_bed, to_stereo
+from reeleditor.core.mixing import duck, mix, music_bed, place_voices, to_stereo
 from reeleditor.media.music import RATE, decode_audio, resolve_track
 from reeleditor.media.tempo import change_tempo
 from reeleditor.media.timeline import Clip
@@ -102,19 +105,49 @@ def _ramp(n: int) -> np.ndarray:
 
 
 def build_soundtrack(
-    draft: Draft, clips: list[Clip], rate: int = RATE, notices: list[str] | None = None
+    draft: Draft,
+    clips: list[Clip],
+    rate: int = RATE,
+    notices: list[str] | None = None,
+    folder: Path | None = None,
 ) -> np.ndarray:
     """The mixed soundtrack (2, n), n matching the pictures' total length.
 
-    The music is not sped up: it plays under the whole reel.
+    The music is not sped up: it plays under the whole reel. Voice-overs are read from the
+    draft's `folder` (by default the one the clips' files are in) and the music ducks under
+    them by `draft.duck_db`.
     """
     sounds = [clip_sound(c, draft.fps, rate, notices) for c in clips]
     original = lay_out(sounds, clips, draft.fps, rate)
+    length = original.shape[1]
     music = None
     if draft.music is not None and draft.music.volume > 0:
         song = decode_audio(resolve_track(draft.music.track), rate)
         cue = draft.music
-        music = music_bed(
-            song, cue.start, original.shape[1], rate, cue.volume, cue.fade_in, cue.fade_out
-        )
-    return mix(original, draft.original_volume, music)
+        music = music_bed(song, cue.start, length, rate, cue.volume, cue.fade_in, cue.fade_out)
+    voice = None
+    if draft.voiceovers:
+        voice = voice_track(draft, folder or draft_folder(clips), length, rate)
+        if music is not None:
+            music = duck(music, voice, rate, draft.duck_db)
+    return mix(original, draft.original_volume, music, voice)
+
+
+def draft_folder(clips: list[Clip]) -> Path:
+    """The draft's folder, from a clip's file and its recipe path (relative to the folder)."""
+    clip = clips[0]
+    return clip.path.parents[len(clip.segment.media.split("/")) - 1]
+
+
+def voice_track(draft: Draft, folder: Path, length: int, rate: int = RATE) -> np.ndarray:
+    """The draft's voice-overs decoded and placed on the reel (2, length)."""
+    placed = []
+    for number, voice in enumerate(draft.voiceovers, 1):
+        path = Path(folder, *voice.media.split("/"))
+        if not path.is_file():
+            raise MediaError(
+                f"voice-over {number} ({voice.media}) is missing: {path}",
+                "restore the file or remove the voice-over; nothing was written",
+            )
+        placed.append((decode_audio(path, rate), voice.at, voice.volume))
+    return place_voices(placed, length, rate)

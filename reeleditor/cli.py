@@ -20,12 +20,14 @@ from reeleditor.commands import (
     voiceover,
     worker,
 )
+from reeleditor.commands import text as text_command
 from reeleditor.commands.common import Context
 from reeleditor.core.errors import Cancelled, ReelEditorError
 
 log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [drafts, record, export, timeline, clips, filters, devices, upload, cloud, worker]
+COMMAND_MODULES.append(text_command)  # `reeleditor text add|list|remove`
 COMMAND_MODULES.append(voiceover)  # its own line: other commands are registered beside it
 
 

@@ -38,6 +38,7 @@ class PreviewPipeline:
         self._thread: threading.Thread | None = None
         self.frame_times: deque[float] = deque(maxlen=120)
         self.look_problem = ""  # set when the draft's look cannot be compiled
+        self._words = None  # the draft whose texts and captions go on reel frames
 
     def start(self) -> None:
         if self._thread is None:
@@ -74,6 +75,11 @@ class PreviewPipeline:
         self.look_problem = "" if look.name in LOOKS else f"unknown look {look.name!r}"
         return self.look_problem
 
+    def set_words(self, draft) -> None:
+        """Draw `draft`'s texts and burned captions on its frames (None: no words)."""
+        self._words = draft
+        self._changed.set()
+
     def latest(self) -> tuple[int, np.ndarray] | None:
         """(serial, BGR image at preview size) of the newest processed frame."""
         return self._latest
@@ -83,9 +89,10 @@ class PreviewPipeline:
 
         from reeleditor.media.conform import conform
         from reeleditor.media.looks import compile_look
+        from reeleditor.media.words_layer import WordsLayer
 
         last_index = -1
-        current = reported = None
+        current = reported = layer = None
         while not self._stop.is_set():
             source = self._source
             if source is not current:
@@ -123,6 +130,11 @@ class PreviewPipeline:
                 # a scrubbed still names its reel frame, so its grain is the export's
                 grain = frame.index if frame.reel_index is None else frame.reel_index
                 small = look.apply(small, index=grain, out=small)
+            words = self._words
+            if words is not None and frame.reel_index is not None:  # the camera shows no words
+                if layer is None or layer[0] is not words or layer[1].size != (w, h):
+                    layer = (words, WordsLayer(words, w, h))
+                layer[1].composite(small, frame.reel_index)
             self._serial += 1
             self._latest = (self._serial, small)
             self.graded = frame

@@ -39,6 +39,7 @@ from reeleditor.media.thumbnails import BLACK_LEVEL, write_thumbnail
 from reeleditor.media.timeline import Clip, plan
 from reeleditor.media.transitions import clip_overlaps, reel_frames, reel_length
 from reeleditor.media.verify import verify_export
+from reeleditor.media.words_layer import WordsLayer
 from reeleditor.storage.atomic import atomic_write, fsync_dir, storage_error
 from reeleditor.storage.locks import FileLock
 
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the same recipe and preset would give other pixels or sound (a new look
 # table, another mix, an encoder setting): every stored export is then made again.
-RENDERER_VERSION = 2  # 2: transitions between segments
+RENDERER_VERSION = 3  # 2: transitions between segments; 3: text overlays, burned captions
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class FrameShaper:
     def __init__(self, draft: Draft) -> None:
         self.width, self.height, self.fps = draft.width, draft.height, draft.fps
         self.look = compile_look(draft.look, draft.width, draft.height)
+        self.words = WordsLayer(draft, draft.width, draft.height)  # after the look, as the preview
         self.cover_index = None if draft.cover_time is None else round(draft.cover_time * draft.fps)
         self.cover: np.ndarray | None = None
         self.fallback_cover: np.ndarray | None = None
@@ -101,13 +103,11 @@ class FrameShaper:
 
     def shape(self, index: int, frame: av.VideoFrame) -> av.VideoFrame:
         wants_cover = self._wants_cover(index)
-        if self.passthrough(frame) and not wants_cover:
+        if self.passthrough(frame) and not wants_cover and not self.words.showing(index):
             out = frame  # no look, right size: the decoded picture goes to the encoder as is
             out.pict_type = av.video.frame.PictureType.NONE  # or x264 keeps every I-frame
         else:
-            bgr = self._to_bgr(frame)
-            if not self.look.is_identity:
-                bgr = self.look.apply(bgr, index=index, out=bgr)
+            bgr = self.picture(index, self._to_bgr(frame))
             if wants_cover:
                 self._offer_cover(index, bgr)
             out = av.VideoFrame.from_ndarray(
@@ -116,6 +116,12 @@ class FrameShaper:
         out.pts = index
         out.time_base = Fraction(1, self.fps)
         return out
+
+    def picture(self, index: int, bgr: np.ndarray) -> np.ndarray:
+        """The reel's BGR frame `index` with the look and the words on it (in place)."""
+        if not self.look.is_identity:
+            bgr = self.look.apply(bgr, index=index, out=bgr)
+        return self.words.composite(bgr, index)
 
     def _to_bgr(self, frame: av.VideoFrame) -> np.ndarray:
         if frame.format.name == "yuv420p":

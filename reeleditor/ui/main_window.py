@@ -37,6 +37,7 @@ from reeleditor.ui.session import DraftSession, SaveState
 from reeleditor.ui.theme import icon
 from reeleditor.ui.timeline_panel import TimelinePanel
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
+from reeleditor.ui.voice_panel import attach_voice_panel
 from reeleditor.ui.workers import TaskRunner
 from reeleditor.upload.credentials import resolve_token
 
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         )
         self.record_screen.settings_changed.connect(self._on_record_screen_settings_changed)
         self.record_screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.voice_panel = attach_voice_panel(self)  # needs the record screen's microphone
         self.preview.start()
         self._open_initial_draft()
         self.refresh_drafts()

@@ -61,6 +61,7 @@ class PreviewController(QObject):
         self._play_task: Task | None = None
         self._camera_task: Task | None = None
         self._closed = False
+        self.mixed = None  # ui/voice_mix.MixedSound: the whole mix, for a reel with a voice-over
 
     def start(self) -> None:
         self.pipeline.start()
@@ -167,7 +168,9 @@ class PreviewController(QObject):
             on_cancelled=self._on_play_task_cancelled,
             on_failed=self._on_play_task_failed,
         )
-        if draft.music is not None:
+        if draft.voiceovers and self.mixed is not None:
+            self.mixed.play(draft, start)  # music ducked under the voice: the export's mix
+        elif draft.music is not None:
             try:
                 self.music.play(draft, resolve_track(draft.music.track), start)
             except Exception as exc:  # the picture still plays; say why it is quiet

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from reeleditor import __version__
+from reeleditor.commands import captions as captions_command
 from reeleditor.commands import (
     clips,
     cloud,
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = [drafts, record, export, timeline, clips, filters, devices, upload, cloud, worker]
 COMMAND_MODULES.append(text_command)  # `reeleditor text add|list|remove`
 COMMAND_MODULES.append(voiceover)  # its own line: other commands are registered beside it
+COMMAND_MODULES.append(captions_command)  # `reeleditor captions ID`
 
 
 def build_parser() -> argparse.ArgumentParser:

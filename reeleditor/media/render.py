@@ -39,6 +39,7 @@ from reeleditor.media.thumbnails import BLACK_LEVEL, write_thumbnail
 from reeleditor.media.timeline import Clip, plan
 from reeleditor.media.transitions import clip_overlaps, reel_frames, reel_length
 from reeleditor.media.verify import verify_export
+from reeleditor.media.vtt import vtt_path, write_beside
 from reeleditor.media.words_layer import WordsLayer
 from reeleditor.storage.atomic import atomic_write, fsync_dir, storage_error
 from reeleditor.storage.locks import FileLock
@@ -273,6 +274,7 @@ def export_draft(
                 write_thumbnail(cover, poster, size=(draft.width, draft.height))
             except (ReelEditorError, OSError) as exc:  # the reel is written; say, don't fail
                 notices = (*notices, f"the poster {poster} was not written: {exc}")
+        notices = (*notices, *write_beside(out, draft))  # the captions as WebVTT, if any
         return ExportResult(
             out, poster, total, total / draft.fps, choice.name, chosen.name, notices
         )
@@ -461,6 +463,8 @@ def _export_once(
                 stale.unlink()
         with contextlib.suppress(FileNotFoundError):
             _sidecar(out).unlink()  # never a sidecar that vouches for a file being replaced
+        with contextlib.suppress(FileNotFoundError):
+            vtt_path(out).unlink()  # captions since removed must not be uploaded with it
         result = yield from export_draft(store, draft, out, preset)
         meta = {
             "fingerprint": fingerprint,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from reeleditor.core.draft import Draft
 from reeleditor.core.words import Cue
+from reeleditor.storage.atomic import atomic_write
 
 MIME = "text/vtt"
 _TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
@@ -85,3 +88,24 @@ def parse_vtt(text: str) -> list[Cue]:
             raise ValueError(f"cue at {start_text.strip()} ends before it starts")
         cues.append(Cue(start, end, _unescape("\n".join(lines[1:]))))
     return cues
+
+
+def vtt_path(video: Path) -> Path:
+    """Where a video's captions go: beside it, same name, as players look for them."""
+    return Path(video).with_suffix(".vtt")
+
+
+def write_beside(video: Path, draft: Draft) -> list[str]:
+    """Write the draft's cues as WebVTT beside `video` (atomically); nothing without cues.
+
+    Returns notices: the video is written already, so a failure here is said, not raised.
+    """
+    captions = draft.captions
+    if captions is None or not captions.cues:
+        return []
+    path = vtt_path(video)
+    try:
+        atomic_write(path, write_vtt(captions.cues, captions.language).encode("utf-8"))
+    except OSError as exc:
+        return [f"the captions {path} were not written: {exc.strerror or exc}"]
+    return []

@@ -136,6 +136,15 @@ def blend(bgr: np.ndarray, tile: text_render.Tile, cx: float, cy: float) -> tupl
     return (x0, y0, x1, y1)
 
 
+def text_box(text: TextOverlay, width: int, height: int) -> tuple[int, int]:
+    """The settled, unturned size of `text` in a width x height frame (for on-screen handles);
+    the raster is the one the preview draws, so it is usually cached already."""
+    tile = text_render.raster(
+        text.text, text.look, _px(text.look, text.scale, width), round(width * WRAP), 2 * height
+    )
+    return tile.size
+
+
 class WordsLayer:
     """The draft's texts and burned captions for frames of one size."""
 

@@ -34,6 +34,7 @@ from reeleditor.ui.record_panel import RecordPanel
 from reeleditor.ui.record_screen import RecordScreen
 from reeleditor.ui.recording import RecordingController
 from reeleditor.ui.session import DraftSession, SaveState
+from reeleditor.ui.text_panel import attach_text_editing
 from reeleditor.ui.theme import icon
 from reeleditor.ui.timeline_panel import TimelinePanel
 from reeleditor.ui.uploads_panel import UploadController, UploadsPanel
@@ -138,6 +139,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.looks_panel, "Looks")
         self.tabs.addTab(self.music_panel, "Music")
         self.tabs.addTab(self.editor_panel, "Edit")
+        self.text_panel = attach_text_editing(self)  # the Text tab, text bars, handles
         self.tabs.addTab(self.uploads_panel, "Uploads")
         self.tabs.addTab(self.feed_panel, "Published")
         self.tabs.currentChanged.connect(self._on_tabs_changed)

@@ -59,14 +59,20 @@ class CameraView(QWidget):
         self.update()
         self.frame_shown.emit()
 
+    def image_rect(self, size: tuple[int, int] | None = None) -> QRectF:
+        """Where the picture (`size`, or the one shown) is painted, in widget pixels."""
+        if size is None:
+            size = (self._image.width(), self._image.height()) if self._image else (9, 16)
+        iw, ih = size
+        scale = (max if self.fill else min)(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(12, 12, 14))
         if self._image is not None:
-            iw, ih = self._image.width(), self._image.height()
-            scale = (max if self.fill else min)(self.width() / iw, self.height() / ih)
-            w, h = iw * scale, ih * scale
-            target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+            target = self.image_rect()
             painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
             painter.drawImage(target, self._image)
         painter.setPen(QColor(255, 255, 255))

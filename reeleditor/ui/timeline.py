@@ -45,6 +45,7 @@ BLOCK = QColor("#3d5a80")
 SELECTED = QColor("#ee9b00")
 PLAYHEAD = QColor("#e63946")
 SNAPPED = QColor("#80ed99")
+TEXT_BAR = QColor("#7b2cbf")
 
 
 def image_from_bgr(bgr: np.ndarray) -> QImage:
@@ -62,6 +63,9 @@ class _Drag:
     x0: float = 0.0
     t: float = 0.0  # where it would land now (snapped for a trim)
     snapped: bool = False
+    text_id: str = ""  # a text bar's drag: which text, and its times when grabbed
+    start: float = 0.0
+    end: float = 0.0
 
 
 def _plain_key(event) -> bool:
@@ -74,7 +78,8 @@ class TimelineWidget(QWidget):
     `trim_dropped(index, edge, t)` a trim handle let go at t ('in' or 'out');
     `move_dropped(index, t)` a segment block let go at t; `boundary_clicked(b)` the marker
     after segment b; `selected(index)`; `key_action(name)` Space/J/K/L/S/+/-;
-    `zoom_changed(pps)`."""
+    `zoom_changed(pps)`; `text_selected(id)` a text bar clicked ('' for none);
+    `text_dropped(id, start, end)` a text bar moved or one of its ends dragged."""
 
     scrubbed = Signal(float)
     trim_dropped = Signal(int, str, float)
@@ -83,6 +88,8 @@ class TimelineWidget(QWidget):
     selected = Signal(int)
     key_action = Signal(str)
     zoom_changed = Signal(float)
+    text_selected = Signal(str)
+    text_dropped = Signal(str, float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +107,7 @@ class TimelineWidget(QWidget):
         self.song_seconds = 0.0
         self.thumbs: dict[str, list[QImage]] = {}
         self.selection = -1
+        self.text_selection = ""
         self.drag: _Drag | None = None
         self._exposed = self.rect()
         self._resize()
@@ -184,11 +192,37 @@ class TimelineWidget(QWidget):
         return ("time",)
 
     # -- mouse ----------------------------------------------------------------------------
+    def text_hit(self, pos: QPointF) -> tuple | None:
+        """('text', id, 'in'|'out'|'') for a text bar (or one of its ends) under `pos`."""
+        if self.draft is None or not TEXT_Y <= pos.y() < TEXT_Y + TEXT_H:
+            return None
+        for text in reversed(self.draft.texts):  # the last drawn is on top
+            x0, x1 = self.x_of(text.start), self.x_of(min(text.end, self.duration))
+            if abs(pos.x() - x0) <= EDGE_PX:
+                return ("text", text.id, "in")
+            if abs(pos.x() - x1) <= EDGE_PX:
+                return ("text", text.id, "out")
+            if x0 <= pos.x() < x1:
+                return ("text", text.id, "")
+        return None
+
+    def select_text(self, text_id: str) -> None:
+        self.text_selection = text_id
+        self.update()
+
     def mousePressEvent(self, event) -> None:
         if event.button() != Qt.LeftButton or self.draft is None or not self.spans:
             return
         self.setFocus()
         pos = event.position()
+        text = self.text_hit(pos)
+        if text is not None:
+            overlay = next(t for t in self.draft.texts if t.id == text[1])
+            self.drag = _Drag("text_grab", edge=text[2], x0=pos.x(), text_id=text[1])
+            self.drag.start, self.drag.end = overlay.start, overlay.end
+            self.select_text(text[1])
+            self.text_selected.emit(text[1])
+            return
         what = self.hit(pos)
         if what[0] == "marker":
             self.boundary_clicked.emit(what[1])
@@ -224,6 +258,11 @@ class TimelineWidget(QWidget):
             self.update()
         elif drag.kind == "block" and abs(x - drag.x0) >= DRAG_PX:
             drag.kind = "move"
+        elif drag.kind == "text_grab" and abs(x - drag.x0) >= DRAG_PX:
+            drag.kind = "text"
+        if drag.kind == "text":
+            drag.t = (x - drag.x0) / self.pps  # seconds moved
+            self.update()
         if drag.kind == "move":
             drag.t = self.t_of(x)
             self.update()
@@ -237,6 +276,19 @@ class TimelineWidget(QWidget):
             self.trim_dropped.emit(drag.index, drag.edge, drag.t)
         elif drag.kind == "move":
             self.move_dropped.emit(drag.index, drag.t)
+        elif drag.kind == "text":
+            start, end = self.dragged_text_times(drag)
+            self.text_dropped.emit(drag.text_id, start, end)
+
+    @staticmethod
+    def dragged_text_times(drag: _Drag) -> tuple[float, float]:
+        """Where a dragged text bar would land: moved whole, or one end moved."""
+        if drag.edge == "in":
+            return max(0.0, min(drag.start + drag.t, drag.end - 0.1)), drag.end
+        if drag.edge == "out":
+            return drag.start, max(drag.start + 0.1, drag.end + drag.t)
+        shift = max(-drag.start, drag.t)
+        return drag.start + shift, drag.end + shift
 
     def _scrub_to(self, x: float) -> None:
         self.set_playhead(self.t_of(x))
@@ -275,7 +327,10 @@ class TimelineWidget(QWidget):
             self._paint_video(p)
             self._paint_music(p)
         p.setPen(QColor("#8d99ae"))
-        p.drawText(QRectF(LEFT + 4, TEXT_Y, 200, TEXT_H), Qt.AlignVCenter, "Text")
+        if self.draft is None or not self.draft.texts:
+            p.drawText(QRectF(LEFT + 4, TEXT_Y, 200, TEXT_H), Qt.AlignVCenter, "Text")
+        else:
+            self._paint_texts(p)
         self._paint_drag(p)
         x = self.x_of(self.playhead)
         p.setPen(QPen(PLAYHEAD, 2))
@@ -285,6 +340,20 @@ class TimelineWidget(QWidget):
         head.lineTo(x, 8)
         p.fillPath(head, PLAYHEAD)
         p.end()
+
+    def _paint_texts(self, p: QPainter) -> None:
+        drag = self.drag if self.drag is not None and self.drag.kind == "text" else None
+        for text in self.draft.texts:
+            start, end = text.start, text.end
+            if drag is not None and drag.text_id == text.id:
+                start, end = self.dragged_text_times(drag)
+            x0, x1 = self.x_of(start), self.x_of(min(end, max(self.duration, start + 0.1)))
+            bar = QRectF(x0, TEXT_Y + 2, max(4.0, x1 - x0), TEXT_H - 4)
+            selected = text.id == self.text_selection
+            p.fillRect(bar, SELECTED if selected else TEXT_BAR)
+            p.setPen(QColor("#101010") if selected else QColor("#f1f1f1"))
+            label = text.text.replace("\n", " ")
+            p.drawText(bar.adjusted(4, 0, -2, 0), Qt.AlignVCenter | Qt.AlignLeft, label)
 
     def _paint_ruler(self, p: QPainter) -> None:
         step = next((s for s in (0.1, 0.5, 1, 2, 5, 10, 30, 60) if s * self.pps >= 48), 60)

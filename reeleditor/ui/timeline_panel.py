@@ -147,6 +147,7 @@ class TimelinePanel(QWidget):
 
     # -- the draft ------------------------------------------------------------------------
     def _on_session_changed(self, draft: Draft | None) -> None:
+        self.preview.pipeline.set_words(draft)  # before the re-scrub below shows the edit
         self.timeline.set_draft(draft)
         enabled = draft is not None and bool(draft.segments)
         for w in (self.split_button, self.play_button, self.transition, self.transition_seconds):

@@ -50,6 +50,13 @@ class ReelPlayer(CaptureSource):
         finally:
             self.close()
 
+    @property
+    def clock_zero(self) -> float | None:
+        """The time.monotonic() at which reel second 0 is due; None until the player opens.
+
+        A narration recorded over playback is placed by it (media/voiceover.py)."""
+        return getattr(self, "_t0", None)
+
     def stop(self) -> None:
         """End playback now; `run` returns and closes the player on its own thread."""
         self._stop.set()

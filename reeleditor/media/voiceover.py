@@ -10,7 +10,7 @@ import os
 import threading
 import uuid
 import wave
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from reeleditor.storage.atomic import fsync_dir
 COPY_CHUNK = 4 << 20
 READ_EVERY = 0.05  # seconds between microphone reads: its buffer holds 5 s, this is plenty
 MIN_VOICE_SECONDS = 0.1  # a shorter recording (a double click) is not kept
+SLACK_SECONDS = 2.0  # how long past the reel's end a recording may run before it stops itself
 
 
 def audio_seconds(path: Path) -> float:
@@ -113,13 +114,24 @@ class NarrationRecorder:
     """Records an AudioInput until `stop()` (kept) or a cancel (thrown away).
 
     `run` is the task's generator: it yields the seconds recorded so far and returns the
-    VoiceOver written into the draft's media folder (at `at` reel seconds), or None when
-    less than MIN_VOICE_SECONDS came.
+    VoiceOver written into the draft's media folder, or None when less than
+    MIN_VOICE_SECONDS came. `clock()` gives the time.monotonic() at which the playing reel's
+    second 0 is due (None until it is known): with it the voice is placed where the reel
+    was when its first sample was heard, not where playback was asked to start, which
+    differs by the time the player takes to open its files (100-300 ms for a few clips).
     """
 
-    def __init__(self, store, draft_id: str, audio_input, at: float, max_seconds: float) -> None:
+    def __init__(
+        self,
+        store,
+        draft_id: str,
+        audio_input,
+        at: float,
+        max_seconds: float,
+        clock: Callable[[], float | None] | None = None,
+    ) -> None:
         self.store, self.draft_id, self.input = store, draft_id, audio_input
-        self.at, self.max_seconds = at, max_seconds
+        self.at, self.max_seconds, self.clock = at, max_seconds, clock
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -127,29 +139,43 @@ class NarrationRecorder:
 
     def run(self) -> Generator[Progress, None, VoiceOver | None]:
         chunks: list[np.ndarray] = []
-        got = 0
+        got, heard, zero = 0, None, None
         rate = self.input.sample_rate
+        # with a clock the reel's end stops the recording; this is only a backstop
+        limit = (self.max_seconds + (SLACK_SECONDS if self.clock else 0.0)) * rate
         self.input.start()
         try:
             while True:
                 # an Event wait, not a sleep: stop() ends it at once
                 stopping = self._stop.wait(READ_EVERY)
-                block, _first = self.input.read()
+                if zero is None and self.clock is not None:
+                    zero = self.clock()
+                block, first = self.input.read()
                 if block.size:
+                    heard = first if heard is None else heard
                     chunks.append(np.asarray(block, np.float32).reshape(len(block), -1))
                     got += len(block)
                 yield Progress("voice", got / rate, self.max_seconds, "recording the voice-over")
-                if stopping or got >= self.max_seconds * rate:
+                if stopping or got >= limit:
                     break
         finally:
             self.input.stop()
-        if got < MIN_VOICE_SECONDS * rate:
+        if not chunks:
             return None
-        samples = np.concatenate(chunks)[: round(self.max_seconds * rate)]
+        samples, at = np.concatenate(chunks), self.at
+        if zero is not None and heard is not None:
+            reel_time = heard - zero  # the reel second showing when the first sample came
+            if reel_time < at:  # the microphone ran before the reel got to `at`
+                samples = samples[round((at - reel_time) * rate) :]
+            else:
+                at = round(reel_time, 3)
+        samples = samples[: max(0, round((self.at + self.max_seconds - at) * rate))]
+        if len(samples) < MIN_VOICE_SECONDS * rate:
+            return None
         voice_id = uuid.uuid4().hex[:12]
         name = f"voice-{voice_id}.wav"
         write_wav(samples, rate, self.store.media_dir(self.draft_id) / name)
-        return VoiceOver(f"media/{name}", round(len(samples) / rate, 6), self.at, voice_id)
+        return VoiceOver(f"media/{name}", round(len(samples) / rate, 6), at, voice_id)
 
 
 # -- the preview's sound ----------------------------------------------------------------------

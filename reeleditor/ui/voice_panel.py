@@ -58,11 +58,12 @@ class VoicePanel(QWidget):
         runner: TaskRunner,
         playhead: Callable[[], float],
         audio_input: Callable[[], object],
+        reel_clock: Callable[[], float | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session, self.runner = session, runner
-        self.playhead, self.audio_input = playhead, audio_input
+        self.playhead, self.audio_input, self.reel_clock = playhead, audio_input, reel_clock
         self.recorder = None  # the NarrationRecorder while recording
         self._record_task: Task | None = None
         self._updating = False
@@ -248,8 +249,10 @@ class VoicePanel(QWidget):
             return
         at = self._start_time(draft)
         audio = self.audio_input()
+        # playback first: the recorder then reads the new player's clock, not the last one's
+        self.play_requested.emit(at)
         self.recorder = NarrationRecorder(
-            self.session.store, draft.id, audio, at, draft.duration - at
+            self.session.store, draft.id, audio, at, draft.duration - at, self.reel_clock
         )
         self.status.setText(getattr(audio, "notice", None) or "Recording the voice-over…")
         self._record_task = self.runner.start(
@@ -259,7 +262,6 @@ class VoicePanel(QWidget):
             on_failed=self._on_record_failed,
             on_done=self._on_record_done,
         )
-        self.play_requested.emit(at)
 
     @Slot()
     def playback_ended(self) -> None:
@@ -295,6 +297,7 @@ def attach_voice_panel(window) -> VoicePanel:
         window.runner,
         playhead=lambda: window.timeline.timeline.playhead,
         audio_input=window.audio_input,
+        reel_clock=lambda: getattr(window.preview.player, "clock_zero", None),
     )
     window.editor_panel.layout().addWidget(panel)
     panel.play_requested.connect(window.play_reel)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -11,7 +13,8 @@ import pytest
 from reeleditor.core import word_edits
 from reeleditor.core.draft import MusicCue
 from reeleditor.core.errors import MediaError
-from reeleditor.media.music import library
+from reeleditor.core.mixing import duck, mix, place_voices
+from reeleditor.media.music import decode_audio, library
 from reeleditor.media.render import export_draft, recipe_fingerprint
 from reeleditor.media.testtone import TestToneInput
 from reeleditor.media.voiceover import (
@@ -82,6 +85,35 @@ def test_narration_is_recorded_from_the_test_microphone_into_a_wav(store, record
     assert drain(recorder.run()).duration == pytest.approx(0.3, abs=0.01)
 
 
+def _record_with_clock(store, draft_id, at, zero_after, seconds, max_seconds=5.0):
+    """Record `seconds` of test tone while a reel's second 0 is `zero_after` s away."""
+    t0 = time.monotonic()
+    zero = t0 + zero_after - at  # reel second `at` is due `zero_after` s from now
+    recorder = NarrationRecorder(
+        store, draft_id, TestToneInput(t0), at, max_seconds, clock=lambda: zero
+    )
+    steps = recorder.run()
+    try:
+        while True:
+            next(steps)
+            if time.monotonic() >= t0 + seconds:
+                recorder.stop()
+    except StopIteration as end:
+        return end.value, zero
+
+
+def test_narration_is_placed_where_the_reel_was_when_it_was_heard(store, recorded):
+    # the player opened late: the samples before the reel reached `at` are dropped
+    voice, _ = _record_with_clock(store, recorded.id, 0.5, zero_after=0.3, seconds=0.8)
+    assert voice.at == 0.5 and voice.duration == pytest.approx(0.5, abs=0.1)
+    # the reel was already past `at` when the microphone began: the voice starts later
+    voice, _ = _record_with_clock(store, recorded.id, 0.5, zero_after=-0.2, seconds=0.6)
+    assert voice.at == pytest.approx(0.7, abs=0.03)
+    # and nothing past the reel's end is kept
+    voice, _ = _record_with_clock(store, recorded.id, 0.2, -0.1, seconds=0.8, max_seconds=0.5)
+    assert voice.at + voice.duration == pytest.approx(0.7, abs=0.01)
+
+
 def test_a_cancelled_recording_writes_nothing(store, recorded):
     recorder = NarrationRecorder(store, recorded.id, TestToneInput(time.monotonic()), 0.0, 5.0)
     steps = recorder.run()
@@ -125,3 +157,20 @@ def test_a_changed_voice_file_changes_the_fingerprint(store, recorded, tmp_path)
     before = recipe_fingerprint(store, draft, "standard")
     tone_wav(store.folder(draft.id) / voice.media, 0.7)  # re-recorded in place
     assert recipe_fingerprint(store, draft, "standard") != before
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_the_music_drops_by_at_least_9_db_under_real_speech(tmp_path):
+    said = tmp_path / "said.wav"
+    script = "Today I am showing you my three favourite spots in the old town, so follow me."
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(said), script], check=True)
+    voice_alone = decode_audio(said)
+    music = decode_audio(library()[0].path)[:, : voice_alone.shape[1] + 4 * RATE] * 0.5
+    voice = place_voices([(voice_alone, 2.0, 1.0)], music.shape[1], RATE)
+    out = mix(np.zeros_like(music), 1.0, duck(music, voice, RATE, 12.0), voice) - voice
+    gain = out / np.where(np.abs(music) > 1e-6, music, np.nan)  # the music stem's own gain
+    spoken = slice(round(2.1 * RATE), 2 * RATE + voice_alone.shape[1] - round(0.1 * RATE))
+    drop = -20 * np.log10(np.nanmedian(np.abs(gain[:, spoken])))
+    assert drop >= 9.0, drop
+    before = -20 * np.log10(np.nanmedian(np.abs(gain[:, : round(1.8 * RATE)])))
+    assert abs(before) < 0.1

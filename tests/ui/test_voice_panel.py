@@ -83,8 +83,9 @@ def test_narration_is_recorded_while_the_reel_plays_and_lands_at_the_playhead(qt
     # the reel plays from 1.0 s to its end (2.5 s): the recording ends with it
     qtbot.waitUntil(lambda: panel.voices.count() == 1, timeout=10000)
     voice = window.session.draft.voiceovers[0]
-    assert voice.at == pytest.approx(1.0)
-    assert 1.0 <= voice.duration <= 1.5 + 1e-6
+    # where the reel was when the first sample came: the playhead, or just after it
+    assert 1.0 <= voice.at < 1.3
+    assert 1.0 <= voice.at + voice.duration <= 2.5 + 1e-3  # it ends with the reel
     assert not panel.record_button.isChecked() and not panel.recording
     window.undo_action.trigger()
     assert window.session.draft.voiceovers == ()

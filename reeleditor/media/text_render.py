@@ -59,30 +59,38 @@ def _measure(file: str, text: str, px: int) -> float:
     return fonts.font(file, px).getlength(text)
 
 
-def _wrap(line: str, face: str, px: int, width: int) -> list[str]:
-    """Greedy word wrap at `width` pixels; a word longer than the width is cut."""
+def _wrap(line: str, face: str, px: int, width: int, max_lines: int) -> list[str]:
+    """Greedy word wrap at `width` pixels, at most `max_lines` lines (more would be off the
+    frame); a word longer than the width is cut where it stops fitting (binary search, so a
+    2,000-character word is ~11 measures a line, not 2,000)."""
 
     def fits(s: str) -> bool:
         return sum(_measure(f, t, px) for f, t in fonts.runs(s, face)) <= width
 
     if fits(line):
         return [line]
-    out, cur = [], ""
+    out: list[str] = []
+    cur = ""
     for word in line.split(" "):
+        if len(out) >= max_lines:
+            break
         trial = f"{cur} {word}" if cur else word
         if fits(trial):
             cur = trial
             continue
         if cur:
             out.append(cur)
-        while word and not fits(word):  # cut a too-long word where it stops fitting
-            cut = max(1, next((i for i in range(len(word), 0, -1) if fits(word[:i])), 1))
-            out.append(word[:cut])
-            word = word[cut:]
+        while word and not fits(word) and len(out) < max_lines:
+            lo, hi = 1, len(word)  # the longest prefix that fits (at least one character)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if fits(word[:mid]) else (lo, mid - 1)
+            out.append(word[:lo])
+            word = word[lo:]
         cur = word
-    if cur:
+    if cur and len(out) < max_lines:
         out.append(cur)
-    return out
+    return out[:max_lines]
 
 
 def _disk(radius: float) -> np.ndarray:
@@ -110,11 +118,14 @@ def raster(
 
 
 def _raster(words: str, look: TextStyle, px: int, wrap: int, max_height: int, reveal: int):
+    lh = round(px * LINE_HEIGHT)
+    max_lines = max(1, max_height // lh)  # more would be drawn off the frame anyway
     lines: list[str] = []
     for para in words.split("\n"):
-        lines.extend(_wrap(para, look.font, px, wrap))
-    lh = round(px * LINE_HEIGHT)
-    lines = lines[: max(1, max_height // lh)]  # more would be drawn off the frame anyway
+        lines.extend(_wrap(para, look.font, px, wrap, max_lines - len(lines)))
+        if len(lines) >= max_lines:
+            break
+    lines = lines[:max_lines] or [""]
     laid = []  # per line: [(file, text, width)] in visual order, line width
     for line in lines:
         parts = [(f, t, _measure(f, t, px)) for f, t in fonts.runs(line, look.font)]
@@ -199,10 +210,14 @@ def _style(m, emoji, look: TextStyle, px: int, boxes, width: int, height: int) -
         a = box.astype(np.float32) / 255.0 * strength
         _over(out_p, out_a, a[..., None] * bg, a)
     if look.style in ("classic", "typewriter"):
+        # classic: a soft drop shadow; typewriter: a hard inked one, as a struck key leaves
         shift = max(1, round(px * 0.04))
-        soft = cv2.GaussianBlur(ink, (0, 0), max(0.8, px * 0.05))
-        a = np.zeros_like(soft)
-        a[shift:, shift:] = soft[:-shift, :-shift] * 0.55
+        if look.style == "classic":
+            shade = cv2.GaussianBlur(ink, (0, 0), max(0.8, px * 0.05)) * 0.55
+        else:
+            shade = ink * 0.8
+        a = np.zeros_like(shade)
+        a[shift:, shift:] = shade[:-shift, :-shift]
         _over(out_p, out_a, np.zeros_like(out_p), a)
     fill = colour
     if look.style == "outline":

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -41,6 +41,47 @@ def _percent_slider(name: str, maximum: int = 200) -> QSlider:
     return slider
 
 
+class VoiceRow(QWidget):
+    """One voice-over in the list: where it starts, how long, its volume, a remove button."""
+
+    def __init__(
+        self,
+        voice,
+        on_volume: Callable[[str, int], None],
+        on_remove: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.voice_id = voice.id
+        self.label = QLabel()
+        self.volume = _percent_slider("Voice-over volume")
+        self.percent = QLabel(objectName="mutedLabel")
+        self.percent.setMinimumWidth(40)
+        self._edit = SliderEdit(
+            self.volume,
+            lambda v: self.percent.setText(f"{v} %"),
+            lambda v: on_volume(self.voice_id, v),
+        )
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setAccessibleName("Remove voice-over")
+        self.remove_button.clicked.connect(lambda: on_remove(self.voice_id))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.label)
+        layout.addWidget(self.volume, 1)
+        layout.addWidget(self.percent)
+        layout.addWidget(self.remove_button)
+        self.show_voice(voice)
+
+    def show_voice(self, voice) -> None:
+        self.label.setText(f"{voice.at:.2f} s  ·  {voice.duration:.2f} s")
+        if not self._edit.pending:  # the creator's drag wins over the recipe's echo
+            self.volume.blockSignals(True)
+            self.volume.setValue(round(voice.volume * 100))
+            self.volume.blockSignals(False)
+            self.percent.setText(f"{self.volume.value()} %")
+
+
 class VoicePanel(QWidget):
     """Edits `draft.voiceovers`, the track volumes and `draft.duck_db`, all undoably.
 
@@ -66,7 +107,6 @@ class VoicePanel(QWidget):
         self.playhead, self.audio_input, self.reel_clock = playhead, audio_input, reel_clock
         self.recorder = None  # the NarrationRecorder while recording
         self._record_task: Task | None = None
-        self._updating = False
         self.record_button = QPushButton("Record voice-over")
         self.record_button.setCheckable(True)
         self.record_button.toggled.connect(self._on_record_toggled)
@@ -74,11 +114,7 @@ class VoicePanel(QWidget):
         self.add_button.clicked.connect(self._on_add_clicked)
         self.voices = QListWidget()
         self.voices.setObjectName("voiceList")
-        self.voices.currentRowChanged.connect(self._on_voices_current_changed)
-        self.voice_volume = _percent_slider("Voice-over volume")
-        self._voice_edit = SliderEdit(self.voice_volume, lambda _v: None, self._commit_voice)
-        self.remove_button = QPushButton("Remove voice-over")
-        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.rows: list[VoiceRow] = []  # one per voice-over, in the list's order
         self.original_volume = _percent_slider("Original sound volume")
         self._original_edit = SliderEdit(self.original_volume, lambda _v: None, self._commit_orig)
         self.music_volume = _percent_slider("Music volume")
@@ -95,17 +131,27 @@ class VoicePanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.add_button)
+        self._values: dict[QSlider, tuple[QLabel, str]] = {}
+        self.voices.setMaximumHeight(150)  # a few rows; the editor's controls stay in view
         form = QFormLayout()
-        form.addRow("Voice-over volume", self.voice_volume)
-        form.addRow("Original sound", self.original_volume)
-        form.addRow("Music", self.music_volume)
-        form.addRow("Duck music under voice (dB)", self.duck)
+        for name, slider, unit in (
+            ("Original sound", self.original_volume, "%"),
+            ("Music", self.music_volume, "%"),
+            ("Duck music under voice", self.duck, "dB"),
+        ):
+            value = QLabel(objectName="mutedLabel")
+            value.setMinimumWidth(44)
+            self._values[slider] = (value, unit)
+            slider.valueChanged.connect(lambda _v, s=slider: self._show_value(s))
+            line = QHBoxLayout()
+            line.addWidget(slider, 1)
+            line.addWidget(value)
+            form.addRow(name, line)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(title)
         layout.addLayout(buttons)
         layout.addWidget(self.voices)
-        layout.addWidget(self.remove_button)
         layout.addLayout(form)
         layout.addWidget(self.status)
         session.changed.connect(self._on_session_changed)
@@ -114,62 +160,55 @@ class VoicePanel(QWidget):
     # -- showing the draft ----------------------------------------------------------------
     @Slot(object)
     def _on_session_changed(self, draft: Draft | None) -> None:
-        self._updating = True
-        try:
-            row = self.voices.currentRow()
+        voices = draft.voiceovers if draft else ()
+        if [r.voice_id for r in self.rows] == [v.id for v in voices]:
+            for row, voice in zip(self.rows, voices, strict=True):
+                row.show_voice(voice)  # in place: a slider being dragged stays alive
+        else:
             self.voices.clear()
-            for v in draft.voiceovers if draft else ():
-                item = QListWidgetItem(
-                    f"at {v.at:.2f} s  ·  {v.duration:.2f} s  ·  {round(v.volume * 100)} %"
-                )
-                item.setData(Qt.UserRole, v.id)
+            self.rows = []
+            for voice in voices:
+                row = VoiceRow(voice, self._commit_voice, self._remove_voice)
+                item = QListWidgetItem()
+                item.setSizeHint(row.sizeHint())
                 self.voices.addItem(item)
-            if self.voices.count():
-                self.voices.setCurrentRow(min(max(row, 0), self.voices.count() - 1))
-            has = draft is not None
-            self.record_button.setEnabled(has and bool(draft.segments))
-            self.add_button.setEnabled(has)
-            for slider, value in (
-                (self.original_volume, draft.original_volume * 100 if has else 100),
-                (self.music_volume, draft.music.volume * 100 if has and draft.music else 100),
-                (self.duck, draft.duck_db if has else 0),
-            ):
-                slider.blockSignals(True)
-                slider.setValue(round(value))
-                slider.blockSignals(False)
-            self.original_volume.setEnabled(has)
-            self.music_volume.setEnabled(has and draft.music is not None)
-            self.duck.setEnabled(has)
-            self._show_selected()
-        finally:
-            self._updating = False
+                self.voices.setItemWidget(item, row)
+                self.rows.append(row)
+        has = draft is not None
+        self.record_button.setEnabled(has and bool(draft.segments))
+        self.add_button.setEnabled(has)
+        for slider, value in (
+            (self.original_volume, draft.original_volume * 100 if has else 100),
+            (self.music_volume, draft.music.volume * 100 if has and draft.music else 100),
+            (self.duck, draft.duck_db if has else 0),
+        ):
+            slider.blockSignals(True)  # the recipe's echo is not an edit
+            slider.setValue(round(value))
+            slider.blockSignals(False)
+            self._show_value(slider)
+        self.original_volume.setEnabled(has)
+        self.music_volume.setEnabled(has and draft.music is not None)
+        self.duck.setEnabled(has)
 
-    def _selected(self):
-        draft, row = self.session.draft, self.voices.currentRow()
-        if draft is None or not 0 <= row < len(draft.voiceovers):
-            return None
-        return draft.voiceovers[row]
-
-    def _show_selected(self) -> None:
-        voice = self._selected()
-        self.voice_volume.setEnabled(voice is not None)
-        self.remove_button.setEnabled(voice is not None)
-        self.voice_volume.blockSignals(True)
-        self.voice_volume.setValue(round((voice.volume if voice else 1.0) * 100))
-        self.voice_volume.blockSignals(False)
-
-    @Slot(int)
-    def _on_voices_current_changed(self, _row: int) -> None:
-        if not self._updating:
-            self._show_selected()
+    def _show_value(self, slider: QSlider) -> None:
+        label, unit = self._values[slider]
+        label.setText(f"{slider.value()} {unit}")
 
     # -- edits ----------------------------------------------------------------------------
-    def _commit_voice(self, value: int) -> None:
-        voice = self._selected()
-        if voice is not None:
+    def _commit_voice(self, voice_id: str, value: int) -> None:
+        if self.session.draft is not None:
             self.session.apply(
-                lambda d, now: word_edits.set_voiceover_volume(d, voice.id, value / 100, now)
+                lambda d, now: word_edits.set_voiceover_volume(d, voice_id, value / 100, now)
             )
+
+    def _remove_voice(self, voice_id: str) -> None:
+        # after the click's handler returns: the edit rebuilds the rows, this button too.
+        # The file stays in media/: undo brings the voice-over back.
+        def remove() -> None:
+            if self.session.draft is not None:
+                self.session.apply(lambda d, now: word_edits.remove_voiceover(d, voice_id, now))
+
+        QTimer.singleShot(0, remove)
 
     def _commit_orig(self, value: int) -> None:
         self.session.apply(lambda d, now: edits.set_original_volume(d, value / 100, now))
@@ -182,12 +221,6 @@ class VoicePanel(QWidget):
 
     def _commit_duck(self, value: int) -> None:
         self.session.apply(lambda d, now: word_edits.set_duck(d, float(value), now))
-
-    @Slot()
-    def _on_remove_clicked(self) -> None:
-        voice = self._selected()
-        if voice is not None:  # the file stays: undo brings the voice-over back
-            self.session.apply(lambda d, now: word_edits.remove_voiceover(d, voice.id, now))
 
     @Slot()
     def _on_add_clicked(self) -> None:

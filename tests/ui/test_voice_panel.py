@@ -56,11 +56,18 @@ def test_a_file_is_added_at_the_playhead_its_volume_changed_and_undone(
     voice = session.draft.voiceovers[0]
     assert voice.at == pytest.approx(0.5) and voice.duration == pytest.approx(0.8)
     assert (session.store.folder(session.draft.id) / voice.media).is_file()
-    panel.voice_volume.setValue(40)
+    row = panel.rows[0]
+    assert row.label.text() == "0.50 s  ·  0.80 s"
+    row.volume.setValue(40)
     qtbot.waitUntil(lambda: session.draft.voiceovers[0].volume == pytest.approx(0.4))
-    assert "40 %" in panel.voices.item(0).text()
+    assert panel.rows[0] is row and row.percent.text() == "40 %"
     window.undo_action.trigger()
-    assert session.draft.voiceovers[0].volume == 1.0 and panel.voice_volume.value() == 100
+    assert session.draft.voiceovers[0].volume == 1.0 and row.volume.value() == 100
+    qtbot.mouseClick(row.remove_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: session.draft.voiceovers == ())
+    assert panel.voices.count() == 0 and panel.rows == []
+    window.undo_action.trigger()  # the remove, undone: the file was kept
+    assert len(session.draft.voiceovers) == 1 and panel.voices.count() == 1
     window.undo_action.trigger()
     assert session.draft.voiceovers == () and panel.voices.count() == 0
 

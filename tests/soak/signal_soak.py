@@ -38,7 +38,7 @@ def values_for(type_name: str, marker: Marker) -> list:
     return {
         "bool": [True, False],
         "double": [0.0, 1.5, -2.25, 90.0],
-        "int": [0, 1, -7, 1 << 40],
+        "int": [0, 1, -7, 2**31 - 1],  # Signal(int) is a C++ int: 32 bits
         "QString": ["", "saved", "Ünïcode ✓ reel", "error: disk full"],
         "PyObject": [None, True, False, marker, (1, "a"), {"k": 1}, 3.5],
         "QVariantList": [[], [1, None, True, "x"], [marker]],

@@ -146,6 +146,8 @@ def reel_json(reel: Reel) -> dict:
         out["urls"] = legacy
         out["poster_url"] = out["poster_url"] or media_url(reel.prefix, "poster.jpg")
         out["mp4_url"] = out["mp4_url"] or legacy.get("720p") or legacy.get("original")
+    if meta.get("captions"):  # only a reel published with captions has the field
+        out["captions_url"] = media_url(reel.prefix, meta["captions"])
     out["web_url"] = f"/#{reel.id}"
     if reel.state is ReelState.FAILED:
         out["reason"] = reel.reason

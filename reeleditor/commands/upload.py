@@ -12,7 +12,7 @@ from reeleditor.core.errors import DraftNotFound, StorageError, UploadError
 from reeleditor.upload.chunks import file_sha256
 from reeleditor.upload.credentials import TokenStore, resolve_endpoint, resolve_token
 from reeleditor.upload.errors import AuthFailed, RetryPolicy, SourceFileError
-from reeleditor.upload.queue import UploadEntry, UploadQueue
+from reeleditor.upload.queue import UploadEntry, UploadQueue, captions_beside
 from reeleditor.upload.transfer import MiB, Uploader, human_size
 from reeleditor.upload.worker import OLD_CHECK
 
@@ -174,6 +174,9 @@ def cmd_upload(ctx, args) -> int:
         ctx.warn(f"{path} changed since upload {entry.id} was queued; uploading it as new")
         entry = None
     if entry is None:
+        captions, notice = captions_beside(path)  # the export's WebVTT, if any
+        if notice:
+            ctx.warn(notice)
         entry = queue.add(
             path,
             size,
@@ -183,6 +186,7 @@ def cmd_upload(ctx, args) -> int:
             draft_id=draft_id,
             filetype=FILETYPES.get(path.suffix.lower(), "application/octet-stream"),
             cover=cover,
+            captions=captions,
         )
     else:
         ctx.warn(f"continuing upload {entry.id} of {path}")

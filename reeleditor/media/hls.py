@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,15 +109,46 @@ def rung_bandwidth(playlist_path: Path) -> tuple[int, int]:
     return round(peak), round(average)
 
 
-def write_master(path: Path, renditions: list[dict], frame_rate: float) -> None:
-    """The master playlist, smallest rendition first (players start at the first listed)."""
+SUBTITLES_GROUP = "subs"
+
+
+def write_master(
+    path: Path, renditions: list[dict], frame_rate: float, subtitles: dict | None = None
+) -> None:
+    """The master playlist, smallest rendition first (players start at the first listed).
+
+    `subtitles` ({"playlist", "language", "name"}) adds a WebVTT subtitles rendition
+    (EXT-X-MEDIA TYPE=SUBTITLES) that every variant refers to.
+    """
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    group = ""
+    if subtitles:
+        group = f',SUBTITLES="{SUBTITLES_GROUP}"'
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",'
+            f'NAME="{subtitles["name"]}",LANGUAGE="{subtitles["language"]}",'
+            f'DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="{subtitles["playlist"]}"'
+        )
     for r in sorted(renditions, key=lambda r: r["width"] * r["height"]):
         lines.append(
             f"#EXT-X-STREAM-INF:BANDWIDTH={r['bandwidth']},"
             f"AVERAGE-BANDWIDTH={r['average_bandwidth']},"
             f"RESOLUTION={r['width']}x{r['height']},"
-            f'CODECS="{r["codecs"]}",FRAME-RATE={frame_rate:.3f}'
+            f'CODECS="{r["codecs"]}",FRAME-RATE={frame_rate:.3f}{group}'
         )
         lines.append(r["playlist"])
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_subtitles_playlist(path: Path, vtt_name: str, duration: float) -> None:
+    """A VOD media playlist of one WebVTT segment: the whole reel's captions."""
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(duration))}",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#EXTINF:{duration:.3f},",
+        vtt_name,
+        "#EXT-X-ENDLIST",
+    ]
     path.write_text("\n".join(lines) + "\n")

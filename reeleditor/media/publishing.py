@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -17,8 +18,10 @@ from reeleditor.media.ladder import plan_ladder
 from reeleditor.media.posters import PosterPicker, SpriteBuilder, parse_cover
 from reeleditor.media.reel_audio import AudioTrack, make_track
 from reeleditor.media.transcode import encode_rungs, progressive_mp4
+from reeleditor.media.vtt import publish_captions
 
 __all__ = ["MediaRejected", "SourceDamaged", "process_reel"]
+log = logging.getLogger(__name__)
 
 
 def process_reel(
@@ -150,13 +153,16 @@ def process_reel(
         yield Progress("complete", frames, frames, "writing the MP4 and the sprite", "frames")
         progressive_mp4(final / top.name, final / "reel.mp4", work)
         sprite.write(final)
-        hls.write_master(final / "master.m3u8", renditions, float(info.out_rate))
+        captions = _captions(metadata.get("captions"), frames / float(info.out_rate), final)
+        subtitles = captions.get("subtitles")
+        hls.write_master(final / "master.m3u8", renditions, float(info.out_rate), subtitles)
         manifest = {
             **base,
             "stage": "complete",
             "mp4": "reel.mp4",
             "sprite": "sprite.vtt",
             "renditions": renditions,
+            **captions,
         }
         manifest["files"] = _files(final)
         _check(cancelled)
@@ -254,6 +260,18 @@ def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) ->
     base = {**_poster_fields(info, top), "duration": round(frames / float(info.out_rate), 3)}
     del base["stage"]
     return {**base, "hls": "master.m3u8", "loudness": loudness}
+
+
+def _captions(text: str | None, duration: float, folder: Path) -> dict:
+    """The uploader's WebVTT (tus metadata `captions`) published beside the reel; a
+    malformed one is left out, not the reel's failure: the video is what was asked for."""
+    if not text:
+        return {}
+    try:
+        return publish_captions(text, duration, folder)
+    except ValueError as exc:
+        log.warning("the upload's captions are not WebVTT (%s); published without them", exc)
+        return {}
 
 
 def _files(folder: Path) -> list[str]:

@@ -109,3 +109,39 @@ def write_beside(video: Path, draft: Draft) -> list[str]:
     except OSError as exc:
         return [f"the captions {path} were not written: {exc.strerror or exc}"]
     return []
+
+
+CAPTIONS_FILE = "captions.vtt"
+SUBTITLES_PLAYLIST = "subtitles.m3u8"
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def header_language(text: str) -> str:
+    """The language our writer puts in the header ('WEBVTT - en-US'), else 'en'."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    tag = first.partition(" - ")[2].strip()
+    return tag if _LANGUAGE.match(tag) else "en"
+
+
+def publish_captions(text: str, duration: float, folder: Path) -> dict:
+    """A client's WebVTT checked and written again into `folder` for delivery: the file
+    (cues past the reel's end dropped, ends clipped to it) and an HLS subtitles playlist.
+
+    Returns the manifest's fields ({} when there is nothing to publish). A malformed file
+    raises ValueError: the caller publishes the reel without it rather than fail it.
+    """
+    cues = []
+    for cue in parse_vtt(text):
+        if cue.start < duration:
+            cues.append(Cue(cue.start, min(cue.end, duration), cue.text))
+    if not cues:
+        return {}
+    language = header_language(text)
+    (folder / CAPTIONS_FILE).write_text(write_vtt(cues, language), encoding="utf-8")
+    from reeleditor.media.hls import write_subtitles_playlist
+
+    write_subtitles_playlist(folder / SUBTITLES_PLAYLIST, CAPTIONS_FILE, duration)
+    return {
+        "captions": CAPTIONS_FILE,
+        "subtitles": {"playlist": SUBTITLES_PLAYLIST, "language": language, "name": "Captions"},
+    }

@@ -36,7 +36,7 @@ from reeleditor.ui.workers import Task, TaskRunner
 from reeleditor.upload.chunks import file_sha256
 from reeleditor.upload.credentials import TokenStore, origin, resolve_token
 from reeleditor.upload.errors import RetryPolicy
-from reeleditor.upload.queue import UploadEntry, UploadQueue
+from reeleditor.upload.queue import UploadEntry, UploadQueue, captions_beside
 from reeleditor.upload.transfer import MiB, Uploader
 from reeleditor.upload.worker import UploadOutcome, UploadResult, UploadScheduler, describe
 
@@ -190,6 +190,9 @@ class UploadController(QObject):
 
             out = yield from ensure_export(store, draft, settings.export_preset)
             digest = yield from file_sha256(out)
+            captions, notice = captions_beside(out)  # the export's WebVTT, if any
+            if notice:
+                log.warning("%s", notice)
             entry, _new = queue.find_or_add(
                 out,
                 out.stat().st_size,
@@ -198,6 +201,7 @@ class UploadController(QObject):
                 title=draft.title,
                 draft_id=draft.id,
                 cover=draft.cover_time,  # the server's poster is the creator's chosen frame
+                captions=captions,
             )
             return entry.id
 

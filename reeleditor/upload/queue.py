@@ -23,6 +23,10 @@ ENTRY_VERSION = 1
 STATES = ("queued", "uploading", "paused", "verifying", "done", "failed")
 UNFINISHED = ("queued", "uploading", "paused", "verifying", "failed")
 _ID_RE = re.compile(r"^[0-9a-f]{8}$")
+# The captions ride in the Upload-Metadata header (base64, a third larger): servers and
+# proxies refuse header lines past 8 KiB by default (aiohttp, nginx), so 5,000 bytes of
+# WebVTT (about 3 minutes of speech) leave room for the other keys.
+CAPTIONS_LIMIT = 5000
 _MUTEX_WAIT = 10.0  # seconds to wait for another process's read-modify-write of an entry
 
 
@@ -50,6 +54,7 @@ class UploadEntry:
     verified: str = ""  # what was checked on the server when the upload finished, in words
     reason: str = ""  # why it failed, in the window's words (last_error has ids and hints)
     cover: float | None = None  # seconds into the reel for the poster; None: the server picks
+    captions: str = ""  # WebVTT sent with it (tus metadata), at most CAPTIONS_LIMIT bytes
 
     @property
     def name(self) -> str:
@@ -208,9 +213,12 @@ class UploadQueue:
         draft_id: str = "",
         filetype: str = "video/mp4",
         cover: float | None = None,
+        captions: str = "",
     ) -> UploadEntry:
         with self._mutex():
-            return self._add(file, size, sha256, endpoint, title, draft_id, filetype, cover)
+            return self._add(
+                file, size, sha256, endpoint, title, draft_id, filetype, cover, captions
+            )
 
     def _add(
         self,
@@ -222,6 +230,7 @@ class UploadQueue:
         draft_id: str = "",
         filetype: str = "video/mp4",
         cover: float | None = None,
+        captions: str = "",
     ) -> UploadEntry:
         """Write a new entry; the caller holds the mutex."""
         now = time.time()
@@ -241,6 +250,7 @@ class UploadQueue:
             draft_id=draft_id,
             filetype=filetype,
             cover=cover,
+            captions=captions,
         )
         self._write(entry)
         return entry
@@ -281,3 +291,24 @@ class UploadQueue:
                     self.path(entry_id).with_suffix(suffix).unlink()
             with contextlib.suppress(OSError):
                 (self.folder / f"{entry_id}.lock").unlink()
+
+
+def captions_beside(video: Path) -> tuple[str, str]:
+    """(WebVTT text, notice) of the captions an export wrote beside `video` (same name,
+    .vtt): ("", "") when there are none; ("", why) when they are too long to send."""
+    path = Path(video).with_suffix(".vtt")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return "", ""
+    except OSError as exc:
+        return "", f"the captions {path} cannot be read ({exc.strerror or exc}); sent without"
+    if len(data) > CAPTIONS_LIMIT:
+        return "", (
+            f"the captions ({len(data):,} bytes) are over the {CAPTIONS_LIMIT:,} bytes an "
+            "upload carries; the reel is sent without them"
+        )
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        return "", f"the captions {path} are not UTF-8; the reel is sent without them"

@@ -498,6 +498,8 @@ class Uploader:
         }
         if entry.cover is not None:
             meta["cover"] = f"{entry.cover:.3f}"  # the poster's time; the server checks it
+        if entry.captions:
+            meta["captions"] = entry.captions  # WebVTT; the cloud serves it as subtitles
         return meta
 
     def _fail(self, entry_id: str, state: str, exc: Exception) -> None:

@@ -98,6 +98,17 @@
     slide.video.setAttribute('aria-label', title);
     var poster = (webp && reel.poster_webp_url) || reel.poster_url || reel.poster_webp_url;
     if (poster) slide.video.poster = poster;
+    // Captions: a <track> of the reel's WebVTT, for hls.js and the MP4 alike. Native HLS
+    // (Safari) shows the master playlist's subtitles rendition itself: no second copy.
+    if (reel.captions_url && !(reel.hls_url && nativeHls && !useHlsJs())) {
+      var track = document.createElement('track');
+      track.kind = 'subtitles';
+      track.label = 'Captions';
+      track.srclang = 'en';
+      track.src = reel.captions_url;
+      track.default = true;
+      slide.video.appendChild(track);
+    }
 
     // a tap on the picture toggles sound, as on the large apps; the button does too
     slide.video.addEventListener('click', toggleMute);
@@ -135,7 +146,8 @@
         startLevel: 0,                // the smallest rung first: the first frame soonest
         capLevelToPlayerSize: true,   // no 1080p rung for a 390 px wide phone
         maxBufferLength: ahead ? AHEAD_BUFFER : PLAY_BUFFER,
-        maxMaxBufferLength: ahead ? AHEAD_BUFFER : 2 * PLAY_BUFFER
+        maxMaxBufferLength: ahead ? AHEAD_BUFFER : 2 * PLAY_BUFFER,
+        enableWebVTT: false           // the <track> shows the captions (see addReel)
       });
       hls.on(window.Hls.Events.ERROR, function (_, data) { onHlsError(slide, data); });
       hls.loadSource(reel.hls_url);

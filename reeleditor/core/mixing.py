@@ -126,15 +126,35 @@ def duck_gain(
     n = key.shape[1]
     if depth_db <= 0 or n == 0:
         return np.ones(n, np.float32)
+    gains, block = _block_gains(key, rate, depth_db, threshold_db, attack, release, hold)
+    centres = (np.arange(gains.size) + 0.5) * block
+    return np.interp(np.arange(n), centres, gains).astype(np.float32)
+
+
+def _block_gains(
+    key: np.ndarray,
+    rate: int,
+    depth_db: float,
+    threshold_db: float = DUCK_THRESHOLD_DB,
+    attack: float = DUCK_ATTACK,
+    release: float = DUCK_RELEASE,
+    hold: float = DUCK_HOLD,
+) -> tuple[np.ndarray, int]:
+    """The music's linear gain per 10 ms block (see duck_gain), and the block's samples."""
+    n = key.shape[1]
     block = max(1, round(DUCK_BLOCK * rate))
+    whole = n // block
     blocks = -(-n // block)
-    power = np.zeros(blocks * block, np.float32)
-    power[:n] = np.square(key, dtype=np.float32).mean(axis=0)
-    power = power.reshape(blocks, block).mean(axis=1)
+    power = np.zeros(blocks, np.float64)
+    body = key[:, : whole * block].reshape(key.shape[0], whole, block)
+    power[:whole] = np.einsum("cbk,cbk->b", body, body) / (key.shape[0] * block)
+    if blocks > whole:
+        tail = key[:, whole * block :]
+        power[whole] = np.square(tail, dtype=np.float64).mean()
     width = max(1, round(DUCK_WINDOW / DUCK_BLOCK))
-    power = np.convolve(power, np.ones(width, np.float32) / width, mode="same")
-    level_db = 10 * np.log10(np.maximum(power, 1e-12))
-    speaking = level_db > threshold_db
+    half = (width - 1) // 2  # "same" by hand: numpy's is as long as the kernel if longer
+    power = np.convolve(power, np.ones(width) / width)[half : half + blocks]
+    speaking = 10 * np.log10(np.maximum(power, 1e-12)) > threshold_db
     # hold forwards and look ahead backwards: a running max over the boolean key
     ahead, held = round(attack / DUCK_BLOCK), round(hold / DUCK_BLOCK)
     want = _dilate(speaking, before=ahead, after=held)
@@ -147,9 +167,8 @@ def duck_gain(
     for i, t in enumerate(target.tolist()):
         g = max(t, g - down) if t < g else min(t, g + up)
         gains_db[i] = g
-    centres = (np.arange(blocks) + 0.5) * block
-    per_sample = np.interp(np.arange(n), centres, gains_db)
-    return (10.0 ** (per_sample / 20.0)).astype(np.float32)
+    # linear gain between block centres: over 10 ms it differs from a dB ramp by < 0.01 dB
+    return 10.0 ** (gains_db / 20.0), block
 
 
 def _dilate(flags: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -172,7 +191,31 @@ def duck(music: np.ndarray, voice: np.ndarray, rate: int, depth_db: float) -> np
     """
     if depth_db <= 0 or not voice.any():
         return music
-    return music * duck_gain(voice, rate, depth_db)[None, :]
+    gains, block = _block_gains(voice, rate, depth_db)
+    out = music.copy()
+    n = music.shape[1]
+    # the gain is piecewise: constant between equal block centres (most of a reel, at 1 or
+    # at the ducked floor: one scalar multiply or none), interpolated on the ramps only
+    centres = np.minimum(np.arange(gains.size) * block + block // 2, n)
+    _scale(out, 0, int(centres[0]), gains[0])
+    _scale(out, int(centres[-1]), n, gains[-1])
+    ramp = gains[1:] != gains[:-1]  # interval i runs from centre i to centre i + 1
+    if ramp.size:
+        splits = np.flatnonzero(ramp[1:] != ramp[:-1]) + 1
+        starts = np.concatenate(([0], splits)).tolist()
+        ends = np.concatenate((splits, [ramp.size])).tolist()
+        for first, end in zip(starts, ends, strict=True):
+            a, b = int(centres[first]), int(centres[end])
+            if ramp[first]:
+                out[:, a:b] *= np.interp(np.arange(a, b), centres, gains).astype(np.float32)
+            else:
+                _scale(out, a, b, gains[first])
+    return out
+
+
+def _scale(samples: np.ndarray, a: int, b: int, gain: float) -> None:
+    if gain != 1.0 and b > a:
+        samples[:, a:b] *= np.float32(gain)
 
 
 def soft_limit(samples: np.ndarray, knee: float = 0.8) -> np.ndarray:

@@ -95,3 +95,13 @@ def test_track_volumes_are_honoured_in_the_mix():
     out = mix(original, 0.5, music, voice)
     assert out[0, 0] == pytest.approx(0.05 + 0.2 + 0.3)
     assert mix(original, 0.0, None, voice)[0, 0] == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("seconds, at", [(6.0, 2.0), (2.5, 0.0), (2.0031, 1.0), (0.004, 0.0)])
+def test_duck_applies_exactly_the_gain_curve_on_any_length(seconds, at):
+    # duck() skips the unit-gain stretches and multiplies the floor by a scalar; the
+    # result must still be the music times the full per-sample curve
+    music = song(seconds)
+    voice = place_voices([(speechlike(2.0), at, 1.0)], music.shape[1], RATE)
+    expected = music * duck_gain(voice, RATE, 12.0)[None, :]
+    assert np.allclose(duck(music, voice, RATE, 12.0), expected, atol=1e-6)

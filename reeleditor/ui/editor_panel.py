@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from reeleditor.core import edits
 from reeleditor.core.draft import SPEEDS, Draft
+from reeleditor.ui.captions_panel import CaptionsPanel
 from reeleditor.ui.drafts_panel import dropped_files
 from reeleditor.ui.session import DraftSession
 
@@ -108,6 +109,8 @@ class EditorPanel(QWidget):
         layout.addWidget(self.cover_slider)
         layout.addWidget(self.cover_label)
         layout.addLayout(cover_row)
+        self.captions_panel = CaptionsPanel(session)  # recognition runs on session.runner
+        layout.addWidget(self.captions_panel)
         session.changed.connect(self._on_session_changed)
         self._on_session_changed(session.draft)
 

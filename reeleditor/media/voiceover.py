@@ -200,6 +200,11 @@ def _stamp(path: Path) -> list:
     return [str(path), st.st_size, st.st_mtime_ns]
 
 
+def mix_path(store, draft: Draft, folder: Path) -> Path:
+    """Where `render_mix` keeps this version of the draft's mix (it may not exist yet)."""
+    return Path(folder) / f"mix-{sound_key(store, draft)}.wav"
+
+
 def render_mix(store, draft: Draft, folder: Path) -> Path:
     """The reel's whole soundtrack (music ducked under the voice-overs) as a WAV in
     `folder`, named by its `sound_key`: made once per version of the mix, older ones
@@ -208,8 +213,7 @@ def render_mix(store, draft: Draft, folder: Path) -> Path:
     from reeleditor.media.timeline import plan
 
     folder = Path(folder)
-    key = sound_key(store, draft)
-    dest = folder / f"mix-{key}.wav"
+    dest = mix_path(store, draft, folder)
     if dest.is_file():
         os.utime(dest)
         return dest

@@ -336,7 +336,9 @@ def attach_voice_panel(window) -> VoicePanel:
     panel.play_requested.connect(window.play_reel)
     panel.stop_requested.connect(window.stop_playback)
     window.preview.playback_ended.connect(panel.playback_ended)
-    window.preview.mixed = MixedSound(
+    mixed = MixedSound(
         window.preview, window.runner, window.music, window.store, window.paths.cache / "mixes"
     )
+    window.preview.mixed = mixed
+    window.session.changed.connect(mixed.prepare)
     return panel

@@ -125,12 +125,23 @@ def test_the_duck_and_track_sliders_set_the_recipe(qtbot, window):
     assert session.draft.duck_db == 12.0 and panel.duck.value() == 12
 
 
-def test_playing_a_reel_with_a_voiceover_plays_its_mix(qtbot, window, tmp_path):
-    panel = window.voice_panel
+def test_the_mix_is_made_after_an_edit_and_played_at_once(qtbot, window, tmp_path, monkeypatch):
+    panel, mixed = window.voice_panel, window.preview.mixed
+    played = []
+    monkeypatch.setattr(window.music, "play", lambda d, path, t: played.append((path, t)))
     panel.add_file(tone_wav(tmp_path / "say.wav", 0.5))
     qtbot.waitUntil(lambda: panel.voices.count() == 1, timeout=10000)
-    mixed = window.preview.mixed
-    window.play_reel(0.0)
+    # made shortly after the edit, before anyone presses Play
     qtbot.waitUntil(lambda: mixed.ready is not None, timeout=15000)
     assert mixed.ready.is_file() and mixed.ready.parent == window.paths.cache / "mixes"
+    assert played == []
+    window.play_reel(1.0)
+    assert played == [(mixed.ready, 1.0)]  # found ready: the sound starts with the pictures
+    window.stop_playback()
+    # another version of the mix (a new duck depth) is made when played, then heard
+    first = mixed.ready
+    window.session.apply(lambda d, now: d.with_changes(duck_db=6.0, updated=now))
+    window.play_reel(0.0)
+    qtbot.waitUntil(lambda: len(played) == 2, timeout=15000)
+    assert played[1][0] != first and played[1][0].is_file()
     window.stop_playback()

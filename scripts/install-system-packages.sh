@@ -6,7 +6,8 @@
 #       (the official tus server), when they are not there already; Chromium (the web
 #       player's tests drive Debian's build through Playwright); and the scale-out
 #       cloud's engines that deploy/local-cluster.sh and tests/cloud start on loopback:
-#       PostgreSQL, Redis, nginx (moto, the S3 server, comes from the lock's test extra)
+#       PostgreSQL, Redis, nginx (moto, the S3 server, comes from the lock's test extra);
+#       espeak-ng, which speaks the captions tests' scripts (they fail without it in CI)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=$(grep -v '^#' "$here/packaging/apt-packages.txt" | tr '\n' ' ')
@@ -15,6 +16,7 @@ if [ "${1:-}" = "--test" ]; then
   pkgs="$pkgs ffmpeg pulseaudio pulseaudio-utils libasound2-plugins"
   pkgs="$pkgs postgresql redis-server nginx curl"
   pkgs="$pkgs chromium"
+  pkgs="$pkgs espeak-ng"
   # A Node.js from elsewhere (nodesource) carries its own npm; Debian's npm would clash.
   command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 fi

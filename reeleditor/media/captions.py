@@ -19,6 +19,7 @@ from reeleditor.media.speech import RATE, Recognizer, Word
 
 MAX_LINES = 2
 PAUSE_SECONDS = 0.6  # a breath this long between words starts a new cue
+SHORT_PAUSE_SECONDS = 0.3  # ... and this long, once the cue holds half a line (a sentence end)
 MAX_CUE_SECONDS = 6.0  # longer than this on screen and a viewer loses the place
 SILENCE_PEAK = 0.003  # about -50 dBFS: below this at its loudest, nothing was said
 _POLL_S = 0.1
@@ -78,7 +79,9 @@ def _display(word: str) -> str:
 
 def words_to_cues(words: list[Word], reel_seconds: float | None = None) -> list[Cue]:
     """Cues of at most 2 lines of 32 characters, each on screen at least 0.8 s, never
-    overlapping; a new cue starts at a pause, after punctuation, or when one is full."""
+    overlapping; a new cue starts at a pause (a shorter one once the cue holds half a
+    line: recognisers give no full stops, but speakers pause at them), after punctuation
+    a recogniser may give, or when one is full."""
     groups: list[list[Word]] = []
     for word in words:
         if not word.text.strip():
@@ -86,6 +89,10 @@ def words_to_cues(words: list[Word], reel_seconds: float | None = None) -> list[
         current = groups[-1] if groups else None
         if current is not None and (
             word.start - current[-1].end >= PAUSE_SECONDS
+            or (
+                word.start - current[-1].end >= SHORT_PAUSE_SECONDS
+                and len(" ".join(w.text for w in current)) >= CAPTION_LINE_CHARS // 2
+            )
             or current[-1].text.endswith((".", "?", "!"))
             or word.end - current[0].start > MAX_CUE_SECONDS
             or _wrap([w.text for w in current] + [word.text]) is None

@@ -158,3 +158,32 @@ def test_vtt_escapes_markup_and_reads_other_writers_files():
     ):
         with pytest.raises(ValueError):
             parse_vtt(bad)
+
+
+def test_a_voice_over_is_heard_and_the_music_is_not(store, spoken, recognizer):
+    """The speech comes from the voice-over over a silent take; the music under it is left
+    out (a silent take with music alone has no speech)."""
+    import wave
+
+    from reeleditor.core.draft import MusicCue
+    from reeleditor.core.words import VoiceOver
+
+    samples, rate, _ = spoken
+    draft = speech_draft(store, samples, rate, silent=True)
+    music = MusicCue("library:sunny-day", volume=1.0)
+    with_music = draft.with_changes(music=music)
+    with pytest.raises(MediaError, match="no speech found"):
+        drain(transcribe(store, with_music, recognizer))
+    voice = store.folder(draft.id) / "media" / "voice.wav"
+    with wave.open(str(voice), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.astype("<i2").tobytes())
+    narrated = with_music.with_changes(
+        voiceovers=(VoiceOver("media/voice.wav", samples.size / rate, at=0.3),)
+    )
+    captions = drain(transcribe(store, narrated, recognizer))
+    heard = " ".join(c.text.replace("\n", " ") for c in captions.cues)
+    assert word_error_rate(SCRIPT, heard) <= WER_LIMIT, heard
+    assert captions.cues[0].start == pytest.approx(0.3, abs=TOLERANCE)

@@ -32,7 +32,12 @@ import venv
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LOCKS = {"app.lock": [], "test.lock": ["--extra", "test"]}
+LOCKS = {
+    "app.lock": [],
+    "test.lock": ["--extra", "test"],
+    # CI's installer build: the test lock plus PyInstaller, installed over it (same pins)
+    "packaging.lock": ["--extra", "test", "--extra", "packaging"],
+}
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reeleditor-lock"
 _PIN_RE = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)(?:\s*;\s*(.*?))?\s*\\?$")
 

@@ -80,7 +80,61 @@ def create_main_window(home: str | None = None):
     return window, sentinel
 
 
-def run_app(home: str | None = None, argv: list[str] | None = None) -> int:
+def _on_first_paint(window, then) -> None:
+    """Call `then()` once, after the window's first paint has reached the screen."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint and not self.property("seen"):
+                self.setProperty("seen", True)
+                # queued: the paint this event starts must finish before we look
+                QTimer.singleShot(0, then)
+            return False
+
+    window._first_paint = FirstPaint(window)  # lives as long as the window
+    window.installEventFilter(window._first_paint)
+
+
+def open_main_window_once(home: str | None = None) -> float:
+    """The self-test's window step: the main window shown, painted and closed again.
+
+    Returns the seconds from here to the first paint. Raises when the window cannot be
+    made or never paints within 30 s (the frozen app's missing Qt plugin, say).
+    """
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from reeleditor.ui.theme import apply_theme
+
+    started = time.monotonic()
+    app = QApplication.instance() or QApplication(["reeleditor"])
+    apply_theme(app)
+    window, sentinel = create_main_window(home)
+    painted: list[float] = []
+    try:
+        _on_first_paint(window, lambda: (painted.append(time.monotonic()), app.quit()))
+        QTimer.singleShot(30_000, app.quit)
+        window.show()
+        app.exec()
+        window.close()
+    finally:
+        sentinel.stop()
+    window.deleteLater()
+    if not painted:
+        raise ReelEditorError("the main window was not painted within 30 s")
+    return painted[0] - started
+
+
+def run_app(
+    home: str | None = None, argv: list[str] | None = None, startup_probe: bool = False
+) -> int:
+    """The GUI. With `startup_probe`, quit after the first paint and print its
+    time.monotonic() on stdout (benchmarks/startup.py: the clock is system-wide)."""
+    import time
+
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -101,6 +155,14 @@ def run_app(home: str | None = None, argv: list[str] | None = None) -> int:
         print(f"reeleditor: error: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "reeleditor cannot start", str(exc))
         return 1
+    if startup_probe:
+
+        def shown() -> None:
+            print(f"main window shown {time.monotonic():.6f}", flush=True)
+            window.close()
+            app.quit()
+
+        _on_first_paint(window, shown)
     window.show()
     try:
         return app.exec()

@@ -41,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reeleditor {__version__}")
     parser.add_argument("--home", help="keep all data in this folder (as REELEDITOR_HOME)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="record, mix, export, publish to the embedded cloud, fetch the poster and "
+        "open the window, in a temporary home (or --home); exit 1 naming a failed step",
+    )
+    parser.add_argument(
+        "--startup-probe",
+        action="store_true",
+        help="open the app, print 'main window shown <monotonic time>' after its first "
+        "paint and quit (benchmarks/startup.py)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -58,10 +70,14 @@ def start_logging(home: str | None):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from reeleditor.selftest import run_self_test
+
+        return run_self_test(main, home=args.home)
     if args.command is None:
         from reeleditor.app import run_app
 
-        return run_app(home=args.home)
+        return run_app(home=args.home, startup_probe=args.startup_probe)
     files = start_logging(args.home)
     ctx = Context(home=args.home)
     try:

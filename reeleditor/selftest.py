@@ -75,9 +75,21 @@ class SelfTest:
         from reeleditor.media.music import library
         from reeleditor.media.probe import probe
 
-        track = library()[0].name
+        track = library()[0].name  # a bundled track, mixed under the take's own sound
         draft_id = self.facts["draft"]
         self.cli("edit", draft_id, "--music", track)
+        # a text overlay: the bundled faces, FreeType and raqm shaping (right-to-left too)
+        self.cli(
+            "text",
+            "add",
+            draft_id,
+            "--text",
+            "Self-test \u2713 \u0639\u0631\u0628\u064a",
+            "--at",
+            "0",
+            "--for",
+            f"{TAKE_SECONDS:g}",
+        )
         out = self.home / "selftest.mp4"
         self.cli("export", draft_id, "-o", str(out))
         info = probe(out)
@@ -87,6 +99,16 @@ class SelfTest:
             raise StepFailed(f"{out} lasts {info.duration:.2f} s, not {TAKE_SECONDS:g} s")
         self.facts["export"] = out
         return f"{out.name}: {info.duration:.2f} s, {info.video_codec} + {info.audio_codec}"
+
+    def speech(self) -> str:
+        """The captions' recogniser loads its model (a data folder inside pocketsphinx)."""
+        import numpy as np
+
+        from reeleditor.media.speech import RATE, PocketSphinxRecognizer
+
+        recognizer = PocketSphinxRecognizer()
+        words = recognizer.words(np.zeros(RATE, dtype=np.int16), RATE)
+        return f"{recognizer.name}: model loaded, {len(words)} words in 1 s of silence"
 
     def publish(self) -> str:
         from reeleditor.cloud.server import serve_in_thread, wait_published
@@ -134,7 +156,7 @@ class SelfTest:
             server.close()
 
 
-STEPS = ("record", "export", "publish", "poster", "window")
+STEPS = ("record", "export", "speech", "publish", "poster", "window")
 
 
 def run_self_test(main: Callable[[list[str]], int], home: str | None = None) -> int:

@@ -97,7 +97,21 @@ def open_store(url: str):
         return FolderStore(spec.path)
     from reeleditor.cloud.objects_s3 import S3Store
 
-    return S3Store(spec.bucket, endpoint=spec.endpoint, region=spec.region)
+    return _scale_out(
+        "S3 storage", lambda: S3Store(spec.bucket, endpoint=spec.endpoint, region=spec.region)
+    )
+
+
+def _scale_out(what: str, build):
+    """Build a scale-out engine's client; the desktop installer leaves their libraries out
+    (packaging/reeleditor.spec), so a missing one is a clear ValueError, not a crash."""
+    try:
+        return build()
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            f"{what} needs the Python package {exc.name!r}, which this build leaves out; "
+            "the scale-out cloud installs from pip (deploy/README.md)"
+        ) from exc
 
 
 def open_catalog(url: str):
@@ -109,7 +123,7 @@ def open_catalog(url: str):
         return SqliteCatalog(where)
     from reeleditor.cloud.catalog_pg import PostgresCatalog
 
-    return PostgresCatalog(where)
+    return _scale_out("the PostgreSQL catalog", lambda: PostgresCatalog(where))
 
 
 def default_worker_name() -> str:
@@ -152,7 +166,7 @@ def open_queue(
     else:
         from reeleditor.cloud.queue_redis import DramatiqQueue
 
-        queue = DramatiqQueue(where)
+        queue = _scale_out("the Redis queue", lambda: DramatiqQueue(where))
         if consume:
             queue.start(job_handler(catalog, store, name, settings, queue), concurrency)
     sweeper = Sweeper(

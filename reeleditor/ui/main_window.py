@@ -552,8 +552,9 @@ class MainWindow(QMainWindow):
                 self.preview.open_camera(self.settings)
 
     def _on_space(self) -> None:
-        # in the Edit tab Space plays and pauses the reel, as in every editor; else it records
-        if self.tabs.currentWidget() is self.editor_panel and not self.recorder.recording:
+        """Space plays and pauses the reel in the Edit and Text tabs; elsewhere it records."""
+        editing = self.tabs.currentWidget() in (self.editor_panel, self.text_panel)
+        if editing and not self.recorder.recording:
             self.timeline.toggle_play()
         else:
             self.record_panel.toggle()

@@ -1,4 +1,4 @@
-"""Space in the Edit tab plays and pauses the reel (as in every editor); elsewhere it records."""
+"""Space in the Edit and Text tabs plays and pauses the reel; elsewhere it records."""
 
 from reeleditor.ui.main_window import MainWindow
 from tests.ui.test_timeline import H, W, _open_window
@@ -11,6 +11,11 @@ def test_space_plays_in_the_edit_tab_and_records_elsewhere(qtbot, reel_home):
         window.tabs.setCurrentWidget(window.editor_panel)
         window.setFocus()
         window.record_action.trigger()  # what the Space shortcut does
+        assert window.preview.playing and not window.recorder.recording
+        window.record_action.trigger()
+        assert not window.preview.playing
+        window.tabs.setCurrentWidget(window.text_panel)  # adding words: Space previews them
+        window.record_action.trigger()
         assert window.preview.playing and not window.recorder.recording
         window.record_action.trigger()
         assert not window.preview.playing

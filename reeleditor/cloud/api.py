@@ -148,6 +148,8 @@ def reel_json(reel: Reel) -> dict:
         out["mp4_url"] = out["mp4_url"] or legacy.get("720p") or legacy.get("original")
     if meta.get("captions"):  # only a reel published with captions has the field
         out["captions_url"] = media_url(reel.prefix, meta["captions"])
+        # burned into the picture too: players offer the track but leave it off
+        out["captions_burned"] = bool(meta.get("captions_burned"))
     out["web_url"] = f"/#{reel.id}"
     if reel.state is ReelState.FAILED:
         out["reason"] = reel.reason

@@ -111,14 +111,15 @@ def _uploader(ctx, args, token: _Token) -> Uploader:
     )
 
 
-def _draft_export(ctx, draft_id: str) -> tuple[Path, str, float | None]:
+def _draft_export(ctx, draft_id: str) -> tuple[Path, str, float | None, bool]:
     """The draft's exported MP4 (exported first unless one of this recipe and preset
-    exists), its title and its cover time."""
+    exists), its title, its cover time and whether its captions are burned in."""
     from reeleditor.media.render import ensure_export
 
     draft = ctx.store.load(draft_id)
     out = drive(ensure_export(ctx.store, draft, ctx.settings.export_preset), ctx.stderr)
-    return out, draft.title, draft.cover_time
+    burned = draft.captions is not None and draft.captions.burn
+    return out, draft.title, draft.cover_time, burned
 
 
 def _is_draft(ctx, target: str) -> bool:
@@ -147,11 +148,13 @@ def cmd_upload(ctx, args) -> int:
     endpoint = resolve_endpoint(args.endpoint, ctx.settings.endpoint)
     target = args.target
     draft_id, title, cover = "", args.title or "", args.cover
+    # a plain file's picture is unknown: its captions are offered as not burned in
+    burned = False
     if Path(target).is_file():
         path = Path(target)
     elif _is_draft(ctx, target):
         draft_id = target
-        path, draft_title, draft_cover = _draft_export(ctx, target)
+        path, draft_title, draft_cover, burned = _draft_export(ctx, target)
         title = title or draft_title
         cover = draft_cover if cover is None else cover
     elif Path(target).exists():
@@ -187,6 +190,7 @@ def cmd_upload(ctx, args) -> int:
             filetype=FILETYPES.get(path.suffix.lower(), "application/octet-stream"),
             cover=cover,
             captions=captions,
+            captions_burned=bool(captions) and burned,
         )
     else:
         ctx.warn(f"continuing upload {entry.id} of {path}")

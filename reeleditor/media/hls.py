@@ -117,17 +117,19 @@ def write_master(
 ) -> None:
     """The master playlist, smallest rendition first (players start at the first listed).
 
-    `subtitles` ({"playlist", "language", "name"}) adds a WebVTT subtitles rendition
-    (EXT-X-MEDIA TYPE=SUBTITLES) that every variant refers to.
+    `subtitles` ({"playlist", "language", "name"}, optional "default") adds a WebVTT
+    subtitles rendition (EXT-X-MEDIA TYPE=SUBTITLES) that every variant refers to; with
+    "default": False (captions burned into the picture) players leave it off until asked.
     """
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     group = ""
     if subtitles:
         group = f',SUBTITLES="{SUBTITLES_GROUP}"'
+        on = "YES" if subtitles.get("default", True) else "NO"
         lines.append(
             f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",'
             f'NAME="{subtitles["name"]}",LANGUAGE="{subtitles["language"]}",'
-            f'DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="{subtitles["playlist"]}"'
+            f'DEFAULT={on},AUTOSELECT={on},FORCED=NO,URI="{subtitles["playlist"]}"'
         )
     for r in sorted(renditions, key=lambda r: r["width"] * r["height"]):
         lines.append(

@@ -153,7 +153,7 @@ def process_reel(
         yield Progress("complete", frames, frames, "writing the MP4 and the sprite", "frames")
         progressive_mp4(final / top.name, final / "reel.mp4", work)
         sprite.write(final)
-        captions = _captions(metadata.get("captions"), frames / float(info.out_rate), final)
+        captions = _captions(metadata, frames / float(info.out_rate), final)
         subtitles = captions.get("subtitles")
         hls.write_master(final / "master.m3u8", renditions, float(info.out_rate), subtitles)
         manifest = {
@@ -262,16 +262,25 @@ def _manifest_base(info: SourceInfo, top, frames: int, loudness: dict | None) ->
     return {**base, "hls": "master.m3u8", "loudness": loudness}
 
 
-def _captions(text: str | None, duration: float, folder: Path) -> dict:
+def _captions(metadata: dict, duration: float, folder: Path) -> dict:
     """The uploader's WebVTT (tus metadata `captions`) published beside the reel; a
-    malformed one is left out, not the reel's failure: the video is what was asked for."""
+    malformed one is left out, not the reel's failure: the video is what was asked for.
+
+    `captions_burned` (tus metadata) says the picture already shows them: the manifest
+    keeps it and the subtitles are offered off by default (else every line shows twice).
+    """
+    text = metadata.get("captions")
     if not text:
         return {}
     try:
-        return publish_captions(text, duration, folder)
+        fields = publish_captions(text, duration, folder)
     except ValueError as exc:
         log.warning("the upload's captions are not WebVTT (%s); published without them", exc)
         return {}
+    if fields and metadata.get("captions_burned") in ("1", "true", "yes"):
+        fields["captions_burned"] = True
+        fields["subtitles"] = {**fields["subtitles"], "default": False}
+    return fields
 
 
 def _files(folder: Path) -> list[str]:

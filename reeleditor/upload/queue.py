@@ -55,6 +55,9 @@ class UploadEntry:
     reason: str = ""  # why it failed, in the window's words (last_error has ids and hints)
     cover: float | None = None  # seconds into the reel for the poster; None: the server picks
     captions: str = ""  # WebVTT sent with it (tus metadata), at most CAPTIONS_LIMIT bytes
+    # the captions are also burned into the picture: the cloud then offers them off by
+    # default, or viewers would see every line twice
+    captions_burned: bool = False
 
     @property
     def name(self) -> str:
@@ -214,10 +217,20 @@ class UploadQueue:
         filetype: str = "video/mp4",
         cover: float | None = None,
         captions: str = "",
+        captions_burned: bool = False,
     ) -> UploadEntry:
         with self._mutex():
             return self._add(
-                file, size, sha256, endpoint, title, draft_id, filetype, cover, captions
+                file,
+                size,
+                sha256,
+                endpoint,
+                title,
+                draft_id,
+                filetype,
+                cover,
+                captions,
+                captions_burned,
             )
 
     def _add(
@@ -231,6 +244,7 @@ class UploadQueue:
         filetype: str = "video/mp4",
         cover: float | None = None,
         captions: str = "",
+        captions_burned: bool = False,
     ) -> UploadEntry:
         """Write a new entry; the caller holds the mutex."""
         now = time.time()
@@ -251,6 +265,7 @@ class UploadQueue:
             filetype=filetype,
             cover=cover,
             captions=captions,
+            captions_burned=captions_burned,
         )
         self._write(entry)
         return entry

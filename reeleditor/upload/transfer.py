@@ -500,6 +500,8 @@ class Uploader:
             meta["cover"] = f"{entry.cover:.3f}"  # the poster's time; the server checks it
         if entry.captions:
             meta["captions"] = entry.captions  # WebVTT; the cloud serves it as subtitles
+            if entry.captions_burned:  # also in the picture: the cloud offers them off
+                meta["captions_burned"] = "1"
         return meta
 
     def _fail(self, entry_id: str, state: str, exc: Exception) -> None:

@@ -82,3 +82,38 @@ def test_captions_too_long_for_the_metadata_header_are_left_out_and_said(tmp_pat
     assert text == "" and "sent without them" in notice
     video.with_suffix(".vtt").write_text(write_vtt(CUES))
     assert captions_beside(video) == (write_vtt(CUES), "")
+
+
+def test_burned_captions_are_offered_but_off(cloud, take, store):
+    """A draft whose captions are burned in (the default) sends captions_burned: the
+    master's rendition and the Reel JSON say so, or players would show every line twice."""
+    import time
+
+    from reeleditor.core import word_edits
+    from reeleditor.core.words import Captions
+
+    server, base = cloud
+    [draft] = [d for d in store.scan()[0] if d.title == "Captioned"]
+    store.save(word_edits.set_captions(draft, Captions(cues=(CUES[0],)), time.time()))
+    done = run_cli("upload", draft.id, "--endpoint", f"{base}/files/", timeout=300)
+    assert done.returncode == 0, done.stderr
+    upload_id = done.stdout.strip().rstrip("/").rsplit("/", 1)[-1]
+    assert wait_published(server, upload_id) == "published"
+    [reel] = requests.get(f"{base}/api/reels", timeout=5).json()["reels"]
+    assert reel["captions_url"] and reel["captions_burned"] is True
+    master = requests.get(base + reel["hls_url"], timeout=5).text
+    [media] = [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:")]
+    group = parse_attributes(media.split(":", 1)[1])
+    assert (group["DEFAULT"], group["AUTOSELECT"]) == ("NO", "NO")
+
+
+def test_captions_not_burned_are_on_by_default(tmp_path):
+    from reeleditor.media.hls import write_master
+
+    rung = {"width": 360, "height": 640, "bandwidth": 1, "average_bandwidth": 1}
+    rung |= {"codecs": "avc1", "playlist": "360p/index.m3u8"}
+    subs = {"playlist": "subtitles.m3u8", "language": "en", "name": "Captions"}
+    for extra, want in (({}, "YES"), ({"default": False}, "NO")):
+        write_master(tmp_path / "m.m3u8", [rung], 30.0, {**subs, **extra})
+        text = (tmp_path / "m.m3u8").read_text()
+        assert f"DEFAULT={want},AUTOSELECT={want}," in text

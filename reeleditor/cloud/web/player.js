@@ -106,7 +106,9 @@
       track.label = 'Captions';
       track.srclang = 'en';
       track.src = reel.captions_url;
-      track.default = true;
+      // burned into the picture already: offered (screen readers, search, a viewer who
+      // turns it on) but not shown by default, or every line would show twice
+      track.default = !reel.captions_burned;
       slide.video.appendChild(track);
     }
 

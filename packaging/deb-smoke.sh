@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs dist/reeleditor_*.deb with apt, starts the installed app under Xvfb, waits for
+# its main window, saves a screenshot (default build/deb-window.png) and closes it.
+# Exits non-zero when the install, the start or the window fails. Run as root (or sudo).
+#   packaging/deb-smoke.sh [SCREENSHOT.png]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shot=${1:-build/deb-window.png}
+python=${PYTHON:-.venv/bin/python}  # Pillow takes the screenshot (ImageGrab over XCB)
+
+if [ "${DEB_SMOKE_INSIDE:-}" != 1 ]; then
+  deb=$(ls dist/reeleditor_*.deb | tail -1)
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root=sudo
+  # apt, not dpkg -i: apt resolves the Depends the way a creator's click does
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends \
+    "./$deb" >/dev/null
+  dpkg -s reeleditor | grep -E '^(Version|Depends):' >&2
+  test "$(readlink -f /usr/bin/reeleditor)" = /opt/reeleditor/reeleditor
+  test -f /usr/share/applications/reeleditor.desktop
+  test -f /usr/share/icons/hicolor/256x256/apps/reeleditor.png
+  /usr/bin/reeleditor --version
+  mkdir -p "$(dirname "$shot")"
+  DEB_SMOKE_INSIDE=1 exec xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" "$0" "$shot"
+fi
+
+# under Xvfb (DISPLAY is set): the installed app, from PATH, with a fresh home
+home=$(mktemp -d)
+trap 'kill "$app" 2>/dev/null || true; rm -rf "$home"' EXIT
+REELEDITOR_HOME=$home reeleditor >"$home/out.txt" 2>&1 &
+app=$!
+for _ in $(seq 1 120); do
+  grep -q "main window shown" "$home/logs/reeleditor.log" 2>/dev/null && break
+  if ! kill -0 "$app" 2>/dev/null; then
+    echo "deb-smoke.sh: the installed app exited before its window showed:" >&2
+    cat "$home/out.txt" >&2
+    exit 1
+  fi
+  sleep 0.25
+done
+grep "main window shown" "$home/logs/reeleditor.log" >&2 || {
+  echo "deb-smoke.sh: no main window within 30 s" >&2; cat "$home/out.txt" >&2; exit 1; }
+sleep 2  # the preview's first frames and the looks strip fill in
+kill -0 "$app"  # still running: it did not crash after showing
+"$python" -c "import sys; from PIL import ImageGrab; ImageGrab.grab(xdisplay=None).save(sys.argv[1])" "$shot"
+echo "deb-smoke.sh: the installed app showed its window; screenshot $shot" >&2
+kill -TERM "$app"
+wait "$app" || true

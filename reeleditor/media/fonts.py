@@ -9,13 +9,16 @@ is shaped by raqm (HarfBuzz + FriBiDi) inside Pillow.
 from __future__ import annotations
 
 import functools
+import logging
 import unicodedata
 from pathlib import Path
 
-from PIL import ImageFont
+from PIL import ImageFont, features
 
 from reeleditor.core.errors import MediaError
 from reeleditor.storage.paths import resources_dir
+
+log = logging.getLogger(__name__)
 
 FACES = {
     "sans": "NotoSans-Bold.ttf",
@@ -41,9 +44,25 @@ def fonts_dir() -> Path:
     return resources_dir() / "fonts"
 
 
+@functools.cache
+def shaping_available() -> bool:
+    """Whether Pillow can shape text (raqm). Its raqm loads the system's FriBiDi at run
+    time; without it Pillow quietly falls back to basic layout and Hebrew and Arabic come
+    out unjoined and in the wrong order, so say so once, naming what to install."""
+    ok = bool(features.check("raqm"))
+    if not ok:
+        log.warning(
+            "text shaping is off: Pillow's raqm could not load libfribidi (FriBiDi), so "
+            "Hebrew and Arabic text will draw unjoined and left-to-right; install libfribidi0 "
+            "(Debian/Ubuntu), fribidi (Fedora, Homebrew) or fribidi.dll on Windows"
+        )
+    return ok
+
+
 @functools.lru_cache(maxsize=64)
 def font(file: str, px: int) -> ImageFont.FreeTypeFont:
     """A face at `px` pixels, shaped by raqm (Pillow built without it would draw RTL wrong)."""
+    shaping_available()  # the one-time warning when it cannot shape
     path = fonts_dir() / file
     try:
         return ImageFont.truetype(str(path), px, layout_engine=ImageFont.Layout.RAQM)

@@ -59,6 +59,64 @@ def test_rtl_scripts_and_accents_are_glyphs_not_tofu(words):
     assert 0.15 * h < rows.mean() < 0.85 * h and 0.15 * w < cols.mean() < 0.85 * w
 
 
+def test_pillow_can_shape_text():
+    """raqm needs the system's FriBiDi at run time; without it Pillow silently lays text out
+    unshaped. CI installs it (libfribidi0), so there it must be on; elsewhere, say why."""
+    import os
+
+    from PIL import features
+
+    if not features.check("raqm"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Pillow's raqm is off: libfribidi0 is missing (Hebrew/Arabic unshaped)")
+        pytest.skip("Pillow's raqm is off here (no libfribidi): RTL text draws unshaped")
+    assert fonts.shaping_available()
+
+
+def _needs_raqm():
+    from PIL import features
+
+    if not features.check("raqm"):
+        pytest.skip("Pillow's raqm is off here (no libfribidi): see test_pillow_can_shape_text")
+
+
+def test_arabic_letters_join():
+    _needs_raqm()
+    from PIL import ImageFont
+
+    words = "مرحبا"
+    shaped = fonts.font(fonts.ARABIC, PX)
+    path = str(fonts.fonts_dir() / fonts.ARABIC)
+    basic = ImageFont.truetype(path, PX, layout_engine=ImageFont.Layout.BASIC)
+    # joined (initial/medial/final) forms, not the isolated letters basic layout draws
+    assert bytes(shaped.getmask(words)) != bytes(basic.getmask(words))
+    assert shaped.getbbox(words)[2] < basic.getbbox(words)[2]
+
+
+def test_hebrew_draws_right_to_left():
+    _needs_raqm()
+    ink = _ink("לש")  # lamed (the only letter with an ascender) first, in logical order
+    rows = np.nonzero(ink.max(axis=1) > 128)[0]
+    cols = np.nonzero(ink.max(axis=0) > 128)[0]
+    band = ink[rows.min() : rows.min() + (rows.max() - rows.min()) // 5]
+    ascender = np.nonzero(band.max(axis=0) > 128)[0]
+    assert ascender.mean() > (cols.min() + cols.max()) / 2  # the first letter is on the right
+
+
+def test_missing_shaping_is_said_once(monkeypatch, caplog):
+    from PIL import features
+
+    monkeypatch.setattr(features, "check", lambda name: False)
+    fonts.shaping_available.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="reeleditor.media.fonts"):
+            assert not fonts.shaping_available() and not fonts.shaping_available()
+    finally:
+        fonts.shaping_available.cache_clear()
+    [record] = [r for r in caplog.records if "libfribidi" in r.getMessage()]
+    assert "libfribidi0" in record.getMessage()
+
+
 def test_rtl_paragraph_reads_right_to_left():
     assert fonts.paragraph_rtl("שלום world") and not fonts.paragraph_rtl("world שלום")
 

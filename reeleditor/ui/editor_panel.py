@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -97,7 +98,10 @@ class EditorPanel(QWidget):
         cover_row.addWidget(self.auto_cover_button)
         title = QLabel("Segments (drag to reorder)")
         title.setObjectName("panelTitle")
-        layout = QVBoxLayout(self)
+        # The sections sit in a scroll area: stacked with the Captions and Voice-over panels
+        # they are taller than a 768 px screen, and without it the window could not be smaller
+        self.body = QWidget()
+        layout = QVBoxLayout(self.body)
         layout.addWidget(title)
         layout.addWidget(self.segments, 1)
         layout.addWidget(self.add_button)
@@ -111,8 +115,20 @@ class EditorPanel(QWidget):
         layout.addLayout(cover_row)
         self.captions_panel = CaptionsPanel(session)  # recognition runs on session.runner
         layout.addWidget(self.captions_panel)
+        scroll = QScrollArea()
+        scroll.setObjectName("editScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self.body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         session.changed.connect(self._on_session_changed)
         self._on_session_changed(session.draft)
+
+    def add_section(self, widget: QWidget) -> None:
+        """Put `widget` (the Voice-over panel) at the bottom, inside the scrolled part."""
+        self.body.layout().addWidget(widget)
 
     def _on_session_changed(self, draft: Draft | None) -> None:
         self._updating = True

@@ -88,6 +88,7 @@ class TimelinePanel(QWidget):
         self.time_label = QLabel("0.00 s")
         self.status = QLabel("")
         self.status.setObjectName("timelineStatus")
+        self.status.setWordWrap(True)  # a long message wraps rather than widen the window
         for w in (self.zoom_out, self.zoom_in):
             w.setFixedWidth(28)
         row = QHBoxLayout()
@@ -390,8 +391,11 @@ class TimelinePanel(QWidget):
         self.transition.setEnabled(usable)
         self.transition_seconds.setEnabled(usable)
         if not usable:
-            self.transition_label.setText("Transition: select a segment with one after it")
+            # short: the row's width is the window's minimum; the hint says the rest
+            self.transition_label.setText("Transition –")
+            self.transition_label.setToolTip("Select a segment with one after it")
             return
+        self.transition_label.setToolTip("")
         seg = draft.segments[b]
         self.transition_label.setText(f"Transition {b + 1}→{b + 2}")
         self.transition.setCurrentIndex(self.transition.findData(seg.transition))

@@ -332,7 +332,7 @@ def attach_voice_panel(window) -> VoicePanel:
         audio_input=window.audio_input,
         reel_clock=lambda: getattr(window.preview.player, "clock_zero", None),
     )
-    window.editor_panel.layout().addWidget(panel)
+    window.editor_panel.add_section(panel)
     panel.play_requested.connect(window.play_reel)
     panel.stop_requested.connect(window.stop_playback)
     window.preview.playback_ended.connect(panel.playback_ended)

@@ -1,5 +1,6 @@
 """Captions in the Edit tab: recognise the reel's speech (off the GUI thread, cancellable),
-then fix a cue's words, re-time it, and choose whether the export burns them in."""
+then fix a cue's words, re-time it, style and place them, and choose whether the export
+burns them in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDoubleSpinBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,8 +28,9 @@ from reeleditor.core import word_edits
 from reeleditor.core.draft import Draft
 from reeleditor.core.errors import ReelEditorError
 from reeleditor.core.progress import Progress
-from reeleditor.core.words import Captions
+from reeleditor.core.words import TEXT_FONTS, TEXT_STYLES, Captions
 from reeleditor.ui.session import DraftSession
+from reeleditor.ui.text_panel import FONT_NAMES, choice_combo
 from reeleditor.ui.workers import Task
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,19 @@ class CaptionsPanel(QWidget):
         self.burn.toggled.connect(self._on_burn_toggled)
         self.remove_button = QPushButton("Remove captions")
         self.remove_button.clicked.connect(self._on_remove_clicked)
+        # how they look: the style and font of a text, and how far down the picture
+        self.style_box = choice_combo("captionStyle", TEXT_STYLES)
+        self.font_box = choice_combo("captionFont", TEXT_FONTS, FONT_NAMES)
+        self.style_box.activated.connect(
+            lambda _i: self._set_look(style=self.style_box.currentData())
+        )
+        self.font_box.activated.connect(lambda _i: self._set_look(font=self.font_box.currentData()))
+        self.position = QDoubleSpinBox(decimals=0, singleStep=5, suffix=" % down")
+        self.position.setObjectName("captionPosition")
+        self.position.setRange(5, 95)  # Captions.y as a percentage of the height
+        self.position.setToolTip("Where the captions' middle sits, from the top of the picture")
+        self.position.setKeyboardTracking(False)  # typing "60" is one edit, not "6" then "60"
+        self.position.valueChanged.connect(self._on_position_changed)
 
         title = QLabel("Captions")
         title.setObjectName("panelTitle")
@@ -99,6 +115,11 @@ class CaptionsPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.cues)
+        look = QFormLayout()
+        look.addRow("Style", self.style_box)
+        look.addRow("Font", self.font_box)
+        look.addRow("Position", self.position)
+        layout.addLayout(look)
         layout.addLayout(options)
         session.changed.connect(self._on_session_changed)
         self._on_session_changed(session.draft)
@@ -112,9 +133,13 @@ class CaptionsPanel(QWidget):
             self.auto_button.setEnabled(
                 draft is not None and bool(draft.segments) and self.task is None
             )
-            self.burn.setEnabled(has_cues)
-            self.remove_button.setEnabled(has_cues)
-            self.burn.setChecked(captions.burn if captions is not None else Captions().burn)
+            for w in (self.burn, self.remove_button, self.style_box, self.font_box, self.position):
+                w.setEnabled(has_cues)
+            shown = captions if captions is not None else Captions()
+            self.burn.setChecked(shown.burn)
+            self.style_box.setCurrentIndex(max(0, self.style_box.findData(shown.look.style)))
+            self.font_box.setCurrentIndex(max(0, self.font_box.findData(shown.look.font)))
+            self.position.setValue(round(shown.y * 100))
             self._fill(captions, draft.duration if draft is not None else 0.0)
         finally:
             self._updating = False
@@ -227,6 +252,27 @@ class CaptionsPanel(QWidget):
         if self._updating or draft is None or draft.captions is None:
             return
         self._apply(lambda d, now: word_edits.set_captions(d, replace(d.captions, burn=burn), now))
+
+    def _set_look(self, **changes) -> None:
+        draft = self.session.draft
+        if self._updating or draft is None or draft.captions is None:
+            return
+        if all(getattr(draft.captions.look, k) == v for k, v in changes.items()):
+            return  # the same choice again: no undo step
+
+        def restyle(d: Draft, now: float) -> Draft:
+            look = replace(d.captions.look, **changes)
+            return word_edits.set_captions(d, replace(d.captions, look=look), now)
+
+        self._apply(restyle)
+
+    def _on_position_changed(self, percent: float) -> None:
+        draft = self.session.draft
+        if self._updating or draft is None or draft.captions is None:
+            return
+        y = round(percent / 100, 3)
+        if abs(y - draft.captions.y) >= 0.005:
+            self._apply(lambda d, now: word_edits.set_captions(d, replace(d.captions, y=y), now))
 
     def _on_remove_clicked(self) -> None:
         self._apply(lambda d, now: word_edits.set_captions(d, None, now))

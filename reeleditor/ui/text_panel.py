@@ -34,10 +34,10 @@ from reeleditor.core.words import (
 )
 
 DEFAULT_SECONDS = 2.0
-_FONT_NAMES = {"sans": "Sans", "display": "Display", "serif": "Serif", "hand": "Handwritten"}
+FONT_NAMES = {"sans": "Sans", "display": "Display", "serif": "Serif", "hand": "Handwritten"}
 
 
-def _combo(name: str, values, labels=None) -> QComboBox:
+def choice_combo(name: str, values, labels=None) -> QComboBox:
     box = QComboBox()
     box.setObjectName(name)
     for value in values:
@@ -57,23 +57,25 @@ class TextPanel(QWidget):
         self.session = session
         self.playhead = playhead  # () -> reel seconds: where "Add text" puts the text
         self.selected = ""
+        self._shown: TextOverlay | None = None  # the text the form was last filled with
+        self._filled_seconds = -1.0  # the Length box's value then
         self.words = QPlainTextEdit()
         self.words.setObjectName("textWords")
         self.words.setPlaceholderText("Type the words…")
         self.words.setFixedHeight(70)
-        self.style_box = _combo("textStyle", TEXT_STYLES)
-        self.font_box = _combo("textFont", TEXT_FONTS, _FONT_NAMES)
+        self.style_box = choice_combo("textStyle", TEXT_STYLES)
+        self.font_box = choice_combo("textFont", TEXT_FONTS, FONT_NAMES)
         self.colour = QLineEdit("#ffffff")
         self.colour.setObjectName("textColour")
         self.background_on = QCheckBox("Box behind")
         self.background = QLineEdit("#000000")
-        self.align_box = _combo("textAlign", TEXT_ALIGNS)
+        self.align_box = choice_combo("textAlign", TEXT_ALIGNS)
         self.align_box.setCurrentIndex(TEXT_ALIGNS.index("center"))
         self.size = QDoubleSpinBox(decimals=0, singleStep=4, suffix=" px")
         self.size.setRange(8, 400)
         self.size.setValue(64)
-        self.enter_box = _combo("textEnter", TEXT_ANIMATIONS)
-        self.exit_box = _combo("textExit", TEXT_ANIMATIONS)
+        self.enter_box = choice_combo("textEnter", TEXT_ANIMATIONS)
+        self.exit_box = choice_combo("textExit", TEXT_ANIMATIONS)
         self.seconds = QDoubleSpinBox(decimals=1, singleStep=0.5, suffix=" s")
         self.seconds.setRange(0.1, 600)
         self.seconds.setValue(DEFAULT_SECONDS)
@@ -132,21 +134,36 @@ class TextPanel(QWidget):
         except DraftFormatError as exc:
             raise ReelEditorError(str(exc)) from None
 
-    def _fill(self, text: TextOverlay) -> None:
-        self.words.setPlainText(text.text)
-        for box, value in (
-            (self.style_box, text.look.style),
-            (self.font_box, text.look.font),
-            (self.align_box, text.look.align),
-            (self.enter_box, text.enter),
-            (self.exit_box, text.exit),
+    def _fill(self, text: TextOverlay, shown: TextOverlay | None = None) -> None:
+        """Show `text` in the form. Given `shown` (what the form was last filled with), only
+        the fields whose value changed since are set: a retime on the timeline or an undo
+        updates Length without throwing away words the user is typing."""
+
+        def changed(get) -> bool:
+            return shown is None or get(shown) != get(text)
+
+        if changed(lambda t: t.text):
+            self.words.setPlainText(text.text)
+        for box, get in (
+            (self.style_box, lambda t: t.look.style),
+            (self.font_box, lambda t: t.look.font),
+            (self.align_box, lambda t: t.look.align),
+            (self.enter_box, lambda t: t.enter),
+            (self.exit_box, lambda t: t.exit),
         ):
-            box.setCurrentIndex(max(0, box.findData(value)))
-        self.colour.setText(text.look.colour)
-        self.background_on.setChecked(text.look.background is not None)
-        self.background.setText(text.look.background or "#000000")
-        self.size.setValue(text.look.size)
-        self.seconds.setValue(text.end - text.start)
+            if changed(get):
+                box.setCurrentIndex(max(0, box.findData(get(text))))
+        if changed(lambda t: t.look.colour):
+            self.colour.setText(text.look.colour)
+        if changed(lambda t: t.look.background):
+            self.background_on.setChecked(text.look.background is not None)
+            self.background.setText(text.look.background or "#000000")
+        if changed(lambda t: t.look.size):
+            self.size.setValue(text.look.size)
+        if changed(lambda t: t.end - t.start):
+            self.seconds.setValue(text.end - text.start)
+            self._filled_seconds = self.seconds.value()  # as rounded by the box
+        self._shown = text
 
     def selected_text(self) -> TextOverlay | None:
         draft = self.session.draft
@@ -203,8 +220,9 @@ class TextPanel(QWidget):
             look=look,
             enter=self.enter_box.currentData(),
             exit=self.exit_box.currentData(),
-            end=text.start + self.seconds.value(),
         )
+        if self.seconds.value() != self._filled_seconds:  # Length left alone keeps the exact end
+            changes["end"] = text.start + self.seconds.value()
         return self.update_text(text.id, "Text changed", **changes)
 
     def update_text(self, text_id: str, done: str, **changes) -> bool:
@@ -235,6 +253,9 @@ class TextPanel(QWidget):
     def _on_session_changed(self, draft) -> None:
         if self.selected and self.selected_text() is None:  # undone, or another draft
             self.select("")
+        text = self.selected_text()
+        if text is not None and text != self._shown:  # retimed on the timeline, undone, placed
+            self._fill(text, self._shown)
         self.add_button.setEnabled(draft is not None and bool(draft.segments))
         self.apply_button.setEnabled(self.selected_text() is not None)
         self.remove_button.setEnabled(self.selected_text() is not None)

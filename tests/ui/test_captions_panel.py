@@ -105,3 +105,39 @@ def test_a_silent_reel_says_no_speech_found(qtbot, reel_home, store, spoken):
     finally:
         window.close()
         sentinel.stop()
+
+
+def test_style_font_and_position_restyle_the_captions_undoably(qtbot, reel_home):
+    from reeleditor.core import word_edits
+    from reeleditor.core.words import Captions, Cue
+    from tests.ui.test_timeline import _open_window
+
+    window, sentinel = _open_window(qtbot, 180, 320)
+    try:
+        window.tabs.setCurrentWidget(window.editor_panel)
+        panel, session = window.editor_panel.captions_panel, window.session
+        assert not panel.style_box.isEnabled()  # no captions yet: nothing to style
+        cues = (Cue(0.2, 1.0, "hello"), Cue(1.2, 2.0, "there"))
+        session.apply(lambda d, now: word_edits.set_captions(d, Captions(cues=cues), now))
+        assert panel.style_box.currentData() == "boxed" and panel.position.value() == 78
+
+        panel.style_box.setCurrentIndex(panel.style_box.findData("outline"))
+        panel.style_box.activated.emit(panel.style_box.currentIndex())
+        assert session.draft.captions.look.style == "outline"
+        assert session.draft.captions.look.size == Captions().look.size  # the rest kept
+        panel.font_box.setCurrentIndex(panel.font_box.findData("serif"))
+        panel.font_box.activated.emit(panel.font_box.currentIndex())
+        assert session.draft.captions.look.font == "serif"
+        panel.position.setValue(40)
+        assert session.draft.captions.y == 0.4 and session.draft.captions.cues == cues
+
+        window.undo_action.trigger()
+        assert session.draft.captions.y == 0.78 and panel.position.value() == 78
+        window.undo_action.trigger()
+        assert session.draft.captions.look.font == "sans" and panel.font_box.currentData() == "sans"
+        window.undo_action.trigger()
+        assert session.draft.captions.look == Captions().look
+        assert panel.style_box.currentData() == "boxed"
+    finally:
+        window.close()
+        sentinel.stop()

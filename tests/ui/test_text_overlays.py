@@ -108,3 +108,36 @@ def test_refusals_are_one_line_and_keep_the_words(qtbot, window):
     qtbot.mouseClick(panel.add_button, Qt.LeftButton)
     assert "colour" in panel.status.text()
     assert window.session.draft.texts == ()
+
+
+def test_apply_after_a_retime_on_the_timeline_keeps_the_new_timing(qtbot, window):
+    panel, timeline = window.text_panel, window.timeline.timeline
+    window.tabs.setCurrentWidget(panel)
+    window.timeline.scrub_to(0.5)
+    panel.seconds.setValue(1.5)
+    panel.words.setPlainText("first")
+    qtbot.mouseClick(panel.add_button, Qt.LeftButton)
+    (text,) = window.session.draft.texts
+    # its end dragged on the timeline's bar: the form's Length follows (it kept 1.5 s)
+    end = QPoint(_x(window, text.end) - 2, LANE)
+    _press_drag_release(qtbot, timeline, end, QPoint(_x(window, text.end - 0.63), LANE))
+    retimed = window.session.draft.texts[0]
+    assert retimed.end < text.end - 0.4
+    assert panel.seconds.value() == pytest.approx(retimed.end - retimed.start, abs=0.05)
+    # new words, Apply: the timing the drag set stays, to the exact second
+    panel.words.setPlainText("second")
+    qtbot.mouseClick(panel.apply_button, Qt.LeftButton)
+    applied = window.session.draft.texts[0]
+    assert (applied.text, applied.start, applied.end) == ("second", retimed.start, retimed.end)
+
+    # words typed but not applied survive a retime: only Length changes in the form
+    panel.words.setPlainText("typing…")
+    panel.retime(text.id, 1.0, 2.0)
+    assert panel.words.toPlainText() == "typing…" and panel.seconds.value() == 1.0
+    # undo refills the form too: Apply after it does not bring the undone timing back
+    window.undo_action.trigger()
+    assert panel.seconds.value() == pytest.approx(applied.end - applied.start, abs=0.05)
+    panel.style_box.setCurrentIndex(panel.style_box.findData("boxed"))
+    qtbot.mouseClick(panel.apply_button, Qt.LeftButton)
+    last = window.session.draft.texts[0]
+    assert (last.start, last.end, last.look.style) == (applied.start, applied.end, "boxed")

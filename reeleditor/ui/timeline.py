@@ -1,4 +1,5 @@
-"""The timeline widget: ruler, video lane with filmstrips, music lane, text lane, playhead.
+"""The timeline widget: ruler, video lane with filmstrips, music lane (and voice-overs),
+text lane (texts over a strip of caption cues), playhead.
 
 It paints a draft at a zoom (pixels per second) and turns the mouse into intentions
 (scrub here, trim this edge to there, move this segment, open this transition); it
@@ -19,7 +20,9 @@ from reeleditor.core.draft import Draft
 from reeleditor.core.timeline_geometry import SNAP_PIXELS, Span, snap, snap_targets, spans
 
 LEFT = 10  # px before reel time 0
-RULER_H, VIDEO_H, MUSIC_H, TEXT_H, GAP = 18, 56, 34, 22, 3
+RULER_H, VIDEO_H, MUSIC_H, TEXT_H, GAP = 18, 56, 34, 30, 3
+CAPTION_H = 8  # the strip of caption cues along the text lane's bottom
+VOICE_H = 12  # the strip of voice-overs along the music lane's bottom
 VIDEO_Y = RULER_H + GAP
 MUSIC_Y = VIDEO_Y + VIDEO_H + GAP
 TEXT_Y = MUSIC_Y + MUSIC_H + GAP
@@ -46,6 +49,8 @@ SELECTED = QColor("#ee9b00")
 PLAYHEAD = QColor("#e63946")
 SNAPPED = QColor("#80ed99")
 TEXT_BAR = QColor("#7b2cbf")
+CAPTION_BAR = QColor("#2a9d8f")  # not a text: shown, not edited here (the Captions panel)
+VOICE_BAR = QColor("#e76f51")
 
 
 def image_from_bgr(bgr: np.ndarray) -> QImage:
@@ -194,8 +199,8 @@ class TimelineWidget(QWidget):
     # -- mouse ----------------------------------------------------------------------------
     def text_hit(self, pos: QPointF) -> tuple | None:
         """('text', id, 'in'|'out'|'') for a text bar (or one of its ends) under `pos`."""
-        if self.draft is None or not TEXT_Y <= pos.y() < TEXT_Y + TEXT_H:
-            return None
+        if self.draft is None or not TEXT_Y <= pos.y() < TEXT_Y + TEXT_H - CAPTION_H:
+            return None  # the caption strip below the text bars is not theirs
         for text in reversed(self.draft.texts):  # the last drawn is on top
             x0, x1 = self.x_of(text.start), self.x_of(min(text.end, self.duration))
             if abs(pos.x() - x0) <= EDGE_PX:
@@ -326,6 +331,7 @@ class TimelineWidget(QWidget):
         if self.draft is not None:
             self._paint_video(p)
             self._paint_music(p)
+            self._paint_strips(p)
         p.setPen(QColor("#8d99ae"))
         if self.draft is None or not self.draft.texts:
             p.drawText(QRectF(LEFT + 4, TEXT_Y, 200, TEXT_H), Qt.AlignVCenter, "Text")
@@ -348,12 +354,50 @@ class TimelineWidget(QWidget):
             if drag is not None and drag.text_id == text.id:
                 start, end = self.dragged_text_times(drag)
             x0, x1 = self.x_of(start), self.x_of(min(end, max(self.duration, start + 0.1)))
-            bar = QRectF(x0, TEXT_Y + 2, max(4.0, x1 - x0), TEXT_H - 4)
+            bar = QRectF(x0, TEXT_Y + 2, max(4.0, x1 - x0), TEXT_H - CAPTION_H - 4)
             selected = text.id == self.text_selection
             p.fillRect(bar, SELECTED if selected else TEXT_BAR)
             p.setPen(QColor("#101010") if selected else QColor("#f1f1f1"))
             label = text.text.replace("\n", " ")
             p.drawText(bar.adjusted(4, 0, -2, 0), Qt.AlignVCenter | Qt.AlignLeft, label)
+
+    def _bar(self, start: float, end: float, y: float, h: float) -> QRectF:
+        x0, x1 = self.x_of(start), self.x_of(min(end, max(self.duration, start + 0.1)))
+        return QRectF(x0, y, max(2.0, x1 - x0), h)
+
+    def caption_rects(self) -> list[QRectF]:
+        """Where each caption cue is drawn (in cue order): a thin bar under the text bars."""
+        captions = self.draft.captions if self.draft is not None else None
+        y = TEXT_Y + TEXT_H - CAPTION_H - 1
+        return [
+            self._bar(c.start, c.end, y, CAPTION_H) for c in (captions.cues if captions else ())
+        ]
+
+    def voice_rects(self) -> list[QRectF]:
+        """Where each voice-over is drawn (in draft order): a strip along the music lane."""
+        voices = self.draft.voiceovers if self.draft is not None else ()
+        y = MUSIC_Y + MUSIC_H - VOICE_H - 1
+        return [self._bar(v.at, v.at + v.duration, y, VOICE_H) for v in voices]
+
+    def _paint_strips(self, p: QPainter) -> None:
+        """Caption cues and voice-overs, so what plays over the reel shows on it; the Captions
+        and Voice-over panels edit them."""
+        small = p.font()
+        small.setPixelSize(CAPTION_H + 1)
+        p.save()
+        p.setFont(small)
+        cues = self.draft.captions.cues if self.draft.captions else ()
+        for cue, bar in zip(cues, self.caption_rects(), strict=True):
+            p.fillRect(bar, CAPTION_BAR)
+            p.setPen(QColor("#f1f1f1"))
+            p.drawText(bar.adjusted(2, -1, -1, 1), Qt.AlignVCenter, cue.text.replace("\n", " "))
+        small.setPixelSize(VOICE_H - 2)
+        p.setFont(small)
+        for n, bar in enumerate(self.voice_rects(), 1):
+            p.fillRect(bar, VOICE_BAR)
+            p.setPen(QColor("#101010"))
+            p.drawText(bar.adjusted(3, 0, -1, 0), Qt.AlignVCenter, f"Voice {n}")
+        p.restore()
 
     def _paint_ruler(self, p: QPainter) -> None:
         step = next((s for s in (0.1, 0.5, 1, 2, 5, 10, 30, 60) if s * self.pps >= 48), 60)
@@ -431,7 +475,8 @@ class TimelineWidget(QWidget):
         music = self.draft.music
         p.setPen(QColor("#8d99ae"))
         if music is None:
-            p.drawText(QRectF(LEFT + 4, MUSIC_Y, 300, MUSIC_H), Qt.AlignVCenter, "No music")
+            box = QRectF(LEFT + 4, MUSIC_Y, 300, MUSIC_H - VOICE_H - 1)  # above the voice strip
+            p.drawText(box, Qt.AlignVCenter, "No music")
             return
         peaks, mid = self.peaks, MUSIC_Y + MUSIC_H / 2
         if peaks is not None and peaks.size and self.song_seconds > 0:

@@ -280,3 +280,44 @@ def test_a_missing_file_is_said_once_while_scrubbing(qtbot, window):
     window.timeline.scrub_to(0.5)
     _shown(qtbot, window, 15)  # served after every request before it, so all were said
     assert len(said) == 1 and "\n" not in said[0]
+
+
+def test_caption_cues_and_voice_overs_are_drawn_on_their_lanes(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from reeleditor.core import word_edits
+    from reeleditor.core.words import Captions, Cue
+    from reeleditor.ui import voice_panel
+    from reeleditor.ui.timeline import CAPTION_H, MUSIC_H, TEXT_H, TEXT_Y
+    from tests.media.test_voiceover import tone_wav
+
+    timeline, session = window.timeline.timeline, window.session
+    assert timeline.caption_rects() == [] and timeline.voice_rects() == []
+    cues = (Cue(0.2, 1.0, "hello"), Cue(1.5, 2.5, "there\nfriend"))
+    session.apply(lambda d, now: word_edits.set_captions(d, Captions(cues=cues), now))
+    src = tone_wav(tmp_path / "say.wav", 0.8)
+    monkeypatch.setattr(
+        voice_panel.QFileDialog,
+        "getOpenFileName",
+        staticmethod(lambda *a, **k: (str(src), voice_panel.AUDIO_FILTER)),
+    )
+    timeline.set_playhead(1.0)
+    qtbot.mouseClick(window.voice_panel.add_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(session.draft.voiceovers) == 1, timeout=10000)
+
+    captions, (voice,) = timeline.caption_rects(), timeline.voice_rects()
+    assert [(round(r.left()), round(r.right())) for r in captions] == [
+        (_x(window, 0.2), _x(window, 1.0)),
+        (_x(window, 1.5), _x(window, 2.5)),
+    ]
+    for r in captions:  # a strip at the bottom of the text lane, under the text bars
+        assert r.top() >= TEXT_Y + TEXT_H - CAPTION_H - 2 and r.bottom() <= TEXT_Y + TEXT_H
+    assert (round(voice.left()), round(voice.right())) == (_x(window, 1.0), _x(window, 1.8))
+    assert voice.top() >= MUSIC_Y and voice.bottom() <= MUSIC_Y + MUSIC_H
+    picture = timeline.grab().toImage()  # paints without error, in the strips' colours
+    for rect, colour in ((captions[0], "#2a9d8f"), (voice, "#e76f51")):
+        assert (
+            picture.pixelColor(round(rect.right()) - 2, round(rect.bottom()) - 1).name() == colour
+        )
+    # a click on the caption strip is not a text bar's
+    assert timeline.text_hit(QPointF(_x(window, 0.5), TEXT_Y + TEXT_H - 3)) is None

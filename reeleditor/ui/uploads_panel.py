@@ -60,6 +60,7 @@ class UploadController(QObject):
     changed = Signal()  # the queue changed: refresh lists
     preparing = Signal(object)  # Progress of export + hashing before the upload
     offline = Signal(str, float)  # entry id, seconds until the next try
+    notice = Signal(str, str)  # entry id, what the user should know (captions left out)
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class UploadController(QObject):
         self._offered: tuple[str, str] | None = None  # (origin, token) not yet accepted
         self._token_news = ""  # set on the upload thread, shown with the run's result
         self._publishing: set[str] = set()  # drafts being exported and queued now
+        self.notices: dict[str, str] = {}  # entry id -> notice, shown with its line
         self._restarting = ""  # the entry stopped by reconfigure, to run again at once
         self.scheduler = UploadScheduler(
             Uploader(
@@ -191,7 +193,7 @@ class UploadController(QObject):
             out = yield from ensure_export(store, draft, settings.export_preset)
             digest = yield from file_sha256(out)
             captions, notice = captions_beside(out)  # the export's WebVTT, if any
-            if notice:
+            if notice:  # also shown in the panel: a log line alone went unseen
                 log.warning("%s", notice)
             entry, _new = queue.find_or_add(
                 out,
@@ -203,7 +205,7 @@ class UploadController(QObject):
                 cover=draft.cover_time,  # the server's poster is the creator's chosen frame
                 captions=captions,
             )
-            return entry.id
+            return entry.id, notice
 
         self._publishing.add(draft.id)
         self.runner.start(
@@ -217,7 +219,11 @@ class UploadController(QObject):
         return True
 
     @Slot(object)
-    def _on_publish_queued(self, entry_id: str) -> None:
+    def _on_publish_queued(self, queued: tuple[str, str]) -> None:
+        entry_id, notice = queued
+        if notice:
+            self.notices[entry_id] = notice[:1].upper() + notice[1:] + "."
+            self.notice.emit(entry_id, self.notices[entry_id])
         self._closing = False
         self.scheduler.submit(entry_id)
         self.changed.emit()
@@ -425,10 +431,16 @@ class UploadsPanel(QWidget):
         controller.changed.connect(self.refresh)
         controller.preparing.connect(self._on_controller_preparing)
         controller.offline.connect(self._on_controller_offline)
+        controller.notice.connect(lambda _entry_id, text: self.status.setText(text))
         self.refresh()
 
     # -- what each row says --------------------------------------------------------------------
     def _line(self, entry: UploadEntry) -> str:
+        line = self._state_line(entry)
+        # progress soon replaces the status line: the entry's own line keeps the notice
+        return f"{line} · without captions" if entry.id in self.controller.notices else line
+
+    def _state_line(self, entry: UploadEntry) -> str:
         if entry.id == self.controller.offline_entry and (left := self.controller.retry_in()):
             return f"offline, retrying in {math.ceil(left)} s"
         if entry.id in self._live and entry.id == self.controller.scheduler.running:
@@ -449,6 +461,7 @@ class UploadsPanel(QWidget):
             self._entries[entry.id] = entry
             item = QListWidgetItem(f"{entry.title or Path(entry.file).name}\n{self._line(entry)}")
             item.setData(Qt.UserRole, entry.id)
+            item.setToolTip(self.controller.notices.get(entry.id, ""))
             self.list.addItem(item)
             if entry.id == current:
                 self.list.setCurrentItem(item)
@@ -460,6 +473,8 @@ class UploadsPanel(QWidget):
         return item.data(Qt.UserRole) if item is not None else None
 
     def _set_line(self, entry_id: str, line: str) -> None:
+        if entry_id in self.controller.notices:
+            line = f"{line} · without captions"
         for i in range(self.list.count()):
             item = self.list.item(i)
             if item.data(Qt.UserRole) == entry_id:
@@ -497,7 +512,8 @@ class UploadsPanel(QWidget):
     def _on_controller_ended(self, result: UploadResult) -> None:
         self._live.pop(result.entry_id, None)
         if result.outcome is not UploadOutcome.OFFLINE:
-            self.status.setText(result.message)
+            notice = self.controller.notices.get(result.entry_id, "")
+            self.status.setText(f"{result.message} {notice}".strip())
         self.refresh()
 
     @Slot(str, float)

@@ -431,3 +431,24 @@ def test_an_offline_endpoint_does_not_hold_back_uploads_to_others(
     qtbot.waitUntil(lambda: other.id in outcomes, timeout=WAIT)
     assert outcomes == {waiting.id: UploadOutcome.OFFLINE, other.id: UploadOutcome.DONE}
     assert controller.offline_entry == waiting.id and controller.retry_in() > 500
+
+
+def test_captions_too_long_to_send_are_said_in_the_panel_not_only_logged(
+    qtbot, recorded_session, make_controller, cloud, monkeypatch
+):
+    why = "the captions (6,000 bytes) are over the 5,000 bytes an upload carries; sent without"
+    monkeypatch.setattr("reeleditor.ui.uploads_panel.captions_beside", lambda _out: ("", why))
+    host, port = cloud.server_address[:2]
+    controller, panel = make_controller(f"http://{host}:{port}/files/", recorded_session.store)
+    notices = []
+    controller.notice.connect(lambda _entry_id, text: notices.append(panel.status.text()))
+    with qtbot.waitSignal(controller.ended, timeout=60000) as ended:
+        controller.publish(recorded_session.draft, pytest.fail)
+    result = ended.args[0]
+    assert result.outcome is UploadOutcome.DONE
+    said = "The captions (6,000 bytes) are over the 5,000 bytes an upload carries; sent without."
+    assert notices == [said]  # the status line said it as the reel was queued
+    assert panel.status.text().endswith(said)  # and still does once it is uploaded
+    item = select(panel, result.entry_id)
+    assert "done" in item.text() and "without captions" in item.text()
+    assert item.toolTip() == said

@@ -36,7 +36,10 @@ def project() -> dict:
     return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 
-@pytest.mark.parametrize(("lock", "extras"), [("app.lock", []), ("test.lock", ["test"])])
+@pytest.mark.parametrize(
+    ("lock", "extras"),
+    [("app.lock", []), ("test.lock", ["test"]), ("packaging.lock", ["test", "packaging"])],
+)
 def test_lock_satisfies_every_requirement_of_pyproject(lock, extras):
     pins = lock_pins(lock)
     reqs = [Requirement(r) for r in project()["dependencies"]]
@@ -52,7 +55,7 @@ def test_lock_satisfies_every_requirement_of_pyproject(lock, extras):
         )
 
 
-@pytest.mark.parametrize("lock", ["app.lock", "test.lock"])
+@pytest.mark.parametrize("lock", ["app.lock", "test.lock", "packaging.lock"])
 def test_every_pin_carries_hashes(lock):
     text = (REPO / "requirements" / lock).read_text()
     blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", text.split("\n", 1)[1])
@@ -60,6 +63,13 @@ def test_every_pin_carries_hashes(lock):
     assert pinned
     for block in pinned:
         assert "--hash=sha256:" in block, block.splitlines()[0]
+
+
+def test_the_packaging_lock_only_adds_to_the_test_lock():
+    """CI installs it over the test lock: the bundle is built from what the tests ran on."""
+    test, packaging = lock_pins("test.lock"), lock_pins("packaging.lock")
+    assert {n: v for n, v in packaging.items() if n in test} == test
+    assert "pyinstaller" in packaging
 
 
 def test_pyproject_excludes_the_pyside6_release_that_aborts():

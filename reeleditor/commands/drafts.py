@@ -27,6 +27,11 @@ def draft_summary(store: DraftStore, draft: Draft) -> dict:
         "look": draft.look.name,
         "music": draft.music.track if draft.music else None,
         "missing_segments": list(store.missing_segments(draft)),
+        # the words and narration on the reel: counts here, the full recipe in 'show --json'
+        "texts": len(draft.texts),
+        "captions": len(draft.captions.cues) if draft.captions else 0,
+        "voiceovers": len(draft.voiceovers),
+        "missing_voiceovers": list(store.missing_voiceovers(draft)),
     }
 
 
@@ -62,6 +67,8 @@ def cmd_list(ctx, args) -> int:
     for d in drafts:
         missing = len(ctx.store.missing_segments(d))
         flag = f"  ({missing} segment(s) missing)" if missing else ""
+        if voices := len(ctx.store.missing_voiceovers(d)):
+            flag += f"  ({voices} voice-over(s) missing)"
         ctx.out(
             f"{d.id}  {d.duration:6.1f}s  {len(d.segments):3d} seg  {_when(d.updated)}  "
             f"{d.title}{flag}"
@@ -78,6 +85,9 @@ def cmd_show(ctx, args) -> int:
         data["duration"] = round(draft.duration, 3)
         for seg in data["segments"]:
             seg["missing"] = seg["id"] in missing
+        lost = set(ctx.store.missing_voiceovers(draft))
+        for voice in data["voiceovers"]:
+            voice["missing"] = voice["id"] in lost
         ctx.json(data)
         return 0
     ctx.out(f"{draft.title}  ({draft.id})")
@@ -104,7 +114,32 @@ def cmd_show(ctx, args) -> int:
         )
         if seg.transition != "cut" and i < len(draft.segments):
             ctx.out(f"      then {seg.transition} {seg.transition_seconds:g}s into {i + 1}")
+    _show_words(ctx, draft)
     return 0
+
+
+def _show_words(ctx, draft: Draft) -> None:
+    """The texts, captions and voice-overs, one line each (the export draws and mixes them)."""
+    for i, t in enumerate(draft.texts, 1):
+        words = t.text.replace("\n", " / ")
+        words = words if len(words) <= 40 else words[:39] + "…"
+        ctx.out(f"  text {i}: {words!r} {t.start:.2f}-{t.end:.2f}s, {t.look.style} {t.look.font}")
+    if draft.captions is not None:
+        c = draft.captions
+        burned = "burned in" if c.burn else "WebVTT only"
+        ctx.out(
+            f"  captions: {len(c.cues)} cue(s), {burned}, {c.look.style} {c.look.font} "
+            f"at {c.y:.2f} of the height ({c.engine or 'typed'})"
+        )
+    lost = set(ctx.store.missing_voiceovers(draft))
+    for i, v in enumerate(draft.voiceovers, 1):
+        flag = "  MISSING" if v.id in lost else ""
+        ctx.out(
+            f"  voice-over {i}: {v.media}  {v.duration:.2f}s at {v.at:.2f}s, "
+            f"{v.volume * 100:.0f}%{flag}"
+        )
+    if draft.voiceovers:
+        ctx.out(f"  music ducks {draft.duck_db:g} dB under voice-overs")
 
 
 def cmd_delete(ctx, args) -> int:

@@ -34,7 +34,7 @@ from reeleditor.media.decode import clip_frames as clip_frames  # its home befor
 from reeleditor.media.encoders import VIDEO_ENCODERS, pick_encoder
 from reeleditor.media.looks import compile_look
 from reeleditor.media.music import RATE
-from reeleditor.media.soundtrack import build_soundtrack
+from reeleditor.media.soundtrack import build_soundtrack, check_voiceovers
 from reeleditor.media.thumbnails import BLACK_LEVEL, write_thumbnail
 from reeleditor.media.timeline import Clip, plan
 from reeleditor.media.transitions import clip_overlaps, reel_frames, reel_length
@@ -207,6 +207,7 @@ def export_draft(
     out = Path(out)
     yield Progress("prepare", 0, None, "checking segments")
     clips = plan(draft, store.media_path)
+    check_voiceovers(draft, store.folder(draft.id))  # a missing one fails now, not after the mix
     total = reel_length([c.frames for c in clips], clip_overlaps(clips, draft.fps))
     choice = pick_encoder(encoders)
     notices = tuple(n for n in (choice.notice,) if n)

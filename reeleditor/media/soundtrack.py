@@ -139,9 +139,10 @@ def draft_folder(clips: list[Clip]) -> Path:
     return clip.path.parents[len(clip.segment.media.split("/")) - 1]
 
 
-def voice_track(draft: Draft, folder: Path, length: int, rate: int = RATE) -> np.ndarray:
-    """The draft's voice-overs decoded and placed on the reel (2, length)."""
-    placed = []
+def check_voiceovers(draft: Draft, folder: Path) -> list[Path]:
+    """The voice-overs' files; a missing one is named in a MediaError. The export calls
+    this with its plan, before it writes or decodes anything, not minutes in."""
+    paths = []
     for number, voice in enumerate(draft.voiceovers, 1):
         path = Path(folder, *voice.media.split("/"))
         if not path.is_file():
@@ -149,5 +150,14 @@ def voice_track(draft: Draft, folder: Path, length: int, rate: int = RATE) -> np
                 f"voice-over {number} ({voice.media}) is missing: {path}",
                 "restore the file or remove the voice-over; nothing was written",
             )
-        placed.append((decode_audio(path, rate), voice.at, voice.volume))
+        paths.append(path)
+    return paths
+
+
+def voice_track(draft: Draft, folder: Path, length: int, rate: int = RATE) -> np.ndarray:
+    """The draft's voice-overs decoded and placed on the reel (2, length)."""
+    placed = [
+        (decode_audio(path, rate), voice.at, voice.volume)
+        for path, voice in zip(check_voiceovers(draft, folder), draft.voiceovers, strict=True)
+    ]
     return place_voices(placed, length, rate)

@@ -13,6 +13,7 @@ from reeleditor.core.draft import Draft, Segment
 from reeleditor.core.edits import segment_starts
 from reeleditor.core.errors import MediaError
 from reeleditor.media.looks import compile_look
+from reeleditor.media.words_layer import WordsLayer
 from reeleditor.storage.atomic import atomic_write
 
 THUMB_SIZE = (360, 640)
@@ -63,7 +64,8 @@ def first_non_black(path: Path, max_seconds: float = 5.0) -> tuple[np.ndarray, f
 
 
 def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
-    """The draft's cover picture, with its look applied; None for a draft with no media.
+    """The draft's cover picture, with its look, texts and burned captions, as the
+    export's poster has them; None for a draft with no media.
 
     An imported clip or photo is shown as the reel shows it (upright, fitted or blurred
     to the frame), not as its file stores it.
@@ -73,9 +75,11 @@ def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
     if draft.cover_time is None:
         seg = draft.segments[0]
         if _plain(seg):
-            image, _ = first_non_black(media_path(draft, seg))
+            image, media_t = first_non_black(media_path(draft, seg))
+            reel_t = max(0.0, media_t - seg.trim_in) / seg.speed
         else:
             image = _shaped_picture(draft, seg, seg.trim_in, media_path)
+            reel_t = 0.0
     else:
         # the segment showing at that reel time (inside a transition: the outgoing one)
         starts = segment_starts(draft)
@@ -87,8 +91,12 @@ def cover_frame(draft: Draft, media_path) -> np.ndarray | None:
             image = frame_at(media_path(draft, seg), media_t)
         else:
             image = _shaped_picture(draft, seg, media_t, media_path)
+        reel_t = draft.cover_time
     look = compile_look(draft.look, image.shape[1], image.shape[0])
-    return look.apply(image)
+    image = np.ascontiguousarray(look.apply(image))
+    # the words after the look, at the cover's frame, as the export draws its poster
+    words = WordsLayer(draft, image.shape[1], image.shape[0])
+    return words.composite(image, round(reel_t * draft.fps))
 
 
 def _plain(seg: Segment) -> bool:

@@ -243,6 +243,13 @@ class DraftStore:
         """Ids of segments whose media file is not on disk (the draft still loads)."""
         return tuple(s.id for s in draft.segments if not self.media_path(draft, s).is_file())
 
+    def missing_voiceovers(self, draft: Draft) -> tuple[str, ...]:
+        """Ids of voice-overs whose sound file is not on disk (the export would refuse)."""
+        folder = self.folder(draft.id)
+        return tuple(
+            v.id for v in draft.voiceovers if not Path(folder, *v.media.split("/")).is_file()
+        )
+
     # -- write ---------------------------------------------------------------------------
     def create(self, title: str = "", now: float | None = None, **fields) -> Draft:
         now = time.time() if now is None else now

@@ -90,3 +90,33 @@ def test_unwritable_home_is_one_line_error(tmp_path):
 def test_bad_usage_exits_2():
     result = run_cli("drafts", "frobnicate")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_show_and_list_name_texts_captions_and_voice_overs(capsys):
+    import time
+
+    from reeleditor.core import word_edits
+    from reeleditor.core.words import Captions, Cue, TextOverlay, VoiceOver
+
+    store = _store()
+    draft = store.create("Worded", now=100.0)
+    now = time.time()
+    draft = word_edits.add_text(draft, TextOverlay(text="Big news", start=0.0, end=1.0), now)
+    cues = (Cue(0.0, 1.0, "Hello"), Cue(1.0, 2.0, "there"))
+    draft = word_edits.set_captions(draft, Captions(cues=cues, burn=False), now)
+    voice = VoiceOver(media="voice/v1.wav", duration=1.5, at=0.5)
+    draft = draft.with_changes(voiceovers=(voice,))  # its file was never copied in
+    store.save(draft)
+
+    assert main(["drafts", "list", "--json"]) == 0
+    [row] = [d for d in json.loads(capsys.readouterr().out)["drafts"] if d["id"] == draft.id]
+    assert (row["texts"], row["captions"], row["voiceovers"]) == (1, 2, 1)
+    assert row["missing_voiceovers"] == [voice.id]
+
+    assert main(["drafts", "show", draft.id]) == 0
+    out = capsys.readouterr().out
+    assert "text 1: 'Big news'" in out
+    assert "captions: 2 cue(s), WebVTT only" in out
+    assert "voice-over 1: voice/v1.wav" in out and "MISSING" in out
+    assert main(["drafts", "show", draft.id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["voiceovers"][0]["missing"] is True

@@ -174,3 +174,25 @@ def test_the_music_drops_by_at_least_9_db_under_real_speech(tmp_path):
     assert drop >= 9.0, drop
     before = -20 * np.log10(np.nanmedian(np.abs(gain[:, : round(1.8 * RATE)])))
     assert abs(before) < 0.1
+
+
+def test_a_missing_voice_over_fails_the_export_before_anything_is_written(
+    store, recorded, tmp_path, monkeypatch
+):
+    from reeleditor.core.errors import MediaError
+
+    voice = drain(import_voiceover(store, recorded.id, tone_wav(tmp_path / "a.wav", 0.5)))
+    draft = word_edits.add_voiceover(recorded, voice, time.time())
+    (store.folder(draft.id) / voice.media).unlink()
+    assert store.missing_voiceovers(draft) == (voice.id,)
+
+    def no_mixing(*a, **k):  # the check comes before the (long) mix, not inside it
+        raise AssertionError("mixed the soundtrack before checking the voice-overs")
+
+    monkeypatch.setattr("reeleditor.media.render.build_soundtrack", no_mixing)
+    out = tmp_path / "out" / "reel.mp4"
+    out.parent.mkdir()
+    with pytest.raises(MediaError) as caught:
+        drain(export_draft(store, draft, out))
+    assert voice.media in str(caught.value) and "\n" not in str(caught.value)
+    assert list(out.parent.iterdir()) == []  # not even the partial file

@@ -13,8 +13,8 @@ emoji sequences outside the ranges in fonts.py.
 
 from __future__ import annotations
 
-import functools
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
@@ -107,14 +107,74 @@ def _over(dst_p, dst_a, src_p, src_a) -> None:
     dst_a += src_a
 
 
-@functools.lru_cache(maxsize=64)
+def tile_bytes(tile: Tile) -> int:
+    return tile.premul.nbytes + tile.alpha.nbytes + tile.inv.nbytes
+
+
+class TileCache:
+    """The least recently used tiles, up to `max_bytes` in all. Bounded by bytes, not by
+    count: a tile may be up to twice the frame's height (~25 MB for a 1080 px wide reel),
+    so 64 of them could hold 1.6 GB."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict = OrderedDict()
+        self._guard = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key) -> Tile | None:
+        with self._guard:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key, tile: Tile, held: int = 0) -> None:
+        """Keep `tile`; `held` counts bytes its key keeps alive too (a base tile)."""
+        size = tile_bytes(tile) + held
+        if size > self.max_bytes:
+            return  # used once and dropped: it would evict everything else
+        with self._guard:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._items[key] = (tile, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+
+    def clear(self) -> None:
+        with self._guard:
+            self._items.clear()
+            self.bytes = 0
+
+
+_tiles = TileCache(256 << 20)  # settled texts and captions: drawn again every frame
+# A typewriter's part-typed states each show for a frame or two and, in an export, never
+# again: they get a small cache of their own (the frames of one state, a few texts typing
+# at once) and cannot push the settled tiles out.
+_typing = TileCache(32 << 20)
+_transformed = TileCache(128 << 20)
+
+
 def raster(
     words: str, look: TextStyle, px: int, wrap: int, max_height: int, reveal: int = -1
 ) -> Tile:
     """The text at `px` pixels, wrapped at `wrap` pixels, at most `max_height` tall, with
     only its first `reveal` characters drawn (-1: all), positioned as if all were."""
-    with _lock:
-        return _raster(words, look, max(4, px), max(px, wrap), max_height, reveal)
+    key = (words, look, px, wrap, max_height, reveal)
+    cache = _tiles if reveal < 0 else _typing
+    tile = cache.get(key)
+    if tile is None:
+        with _lock:
+            tile = _raster(words, look, max(4, px), max(px, wrap), max_height, reveal)
+        cache.put(key, tile)
+    return tile
 
 
 def _raster(words: str, look: TextStyle, px: int, wrap: int, max_height: int, reveal: int):
@@ -245,9 +305,20 @@ def _rounded(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, r: int) -> Non
         cv2.circle(img, (cx, cy), r, 255, -1, cv2.LINE_AA)
 
 
-@functools.lru_cache(maxsize=48)
 def transformed(base: Tile, scale: float, rotation: float, opacity: float) -> Tile:
-    """`base` scaled about its centre, turned `rotation` degrees clockwise, faded."""
+    """`base` scaled about its centre, turned `rotation` degrees clockwise, faded (cached
+    by bytes too: a turned text is redrawn every frame it shows)."""
+    if scale == 1.0 and rotation == 0.0 and opacity >= 1.0:
+        return base
+    key = (base, scale, rotation, opacity)  # Tile hashes by identity
+    tile = _transformed.get(key)
+    if tile is None:
+        tile = _transform(base, scale, rotation, opacity)
+        _transformed.put(key, tile, held=tile_bytes(base))  # the key keeps the base alive
+    return tile
+
+
+def _transform(base: Tile, scale: float, rotation: float, opacity: float) -> Tile:
     premul, alpha = base.premul, base.alpha
     if scale != 1.0 or rotation != 0.0:
         w, h = base.size

@@ -26,6 +26,9 @@ COPY_CHUNK = 4 << 20
 READ_EVERY = 0.05  # seconds between microphone reads: its buffer holds 5 s, this is plenty
 MIN_VOICE_SECONDS = 0.1  # a shorter recording (a double click) is not kept
 SLACK_SECONDS = 2.0  # how long past the reel's end a recording may run before it stops itself
+# a file this much longer than the reel can ever be is not narration for it (an album, a
+# podcast): refused from its header before minutes of decoding and a copy of it
+LONG_FILE_SLACK = 60.0
 
 
 def audio_seconds(path: Path) -> float:
@@ -36,6 +39,30 @@ def audio_seconds(path: Path) -> float:
         raise MediaError(f"{path} does not exist")
     samples = decode_audio(path)
     return samples.shape[1] / RATE
+
+
+def _header_seconds(path: Path) -> float | None:
+    """The length the file's header declares (cheap: nothing decoded); None if unknown."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if container.duration is not None:
+                return container.duration / av.time_base
+            audio = next(iter(container.streams.audio), None)
+            if audio is not None and audio.duration is not None and audio.time_base:
+                return float(audio.duration * audio.time_base)
+    except (av.error.FFmpegError, OSError):
+        return None  # decoding it says what is wrong, in its own words
+    return None
+
+
+def _check_length(path: Path, seconds: float, limit: float) -> None:
+    if seconds > limit:
+        raise MediaError(
+            f"{path.name} is {seconds / 60:.1f} min long, far past the reel's "
+            f"{(limit - LONG_FILE_SLACK):g} s; cut the narration out of it first"
+        )
 
 
 def check_start(draft: Draft, at: float) -> None:
@@ -56,7 +83,14 @@ def import_voiceover(
     leaves no half file under a name the recipe could point at.
     """
     path = Path(path)
-    seconds = audio_seconds(path)  # before the first yield: a refusal copies nothing
+    # said before the decode, which takes a while for a long file; a refusal copies nothing
+    yield Progress("import", 0, None, f"checking {path.name}")
+    limit = store.load(draft_id).max_duration + LONG_FILE_SLACK
+    declared = _header_seconds(path) if path.is_file() else None
+    if declared is not None:
+        _check_length(path, declared, limit)
+    seconds = audio_seconds(path)
+    _check_length(path, seconds, limit)  # a header can be missing or wrong
     yield Progress("import", 0, None, f"checked {path.name}")
     voice_id = uuid.uuid4().hex[:12]
     dest = store.media_dir(draft_id) / f"voice-{voice_id}{path.suffix.lower()}"

@@ -209,3 +209,32 @@ def test_rasteriser_survives_what_the_model_would_refuse():
     assert text_render.raster("", PLAIN, PX, WRAP, TALL).alpha.max() == 0
     tile = text_render.raster("x" * 2000, PLAIN, PX, WRAP, 1920)
     assert tile.size[1] <= 1920 + 2 * PX and tile.alpha.max() == 255
+
+
+def test_the_raster_cache_is_bounded_by_bytes(monkeypatch):
+    one = text_render.raster("w0", PLAIN, PX, WRAP, TALL)
+    size = text_render.tile_bytes(one)
+    cache = text_render.TileCache(3 * size + size // 2)  # room for 3 tiles of this size
+    monkeypatch.setattr(text_render, "_tiles", cache)
+    for n in range(10):
+        text_render.raster(f"w{n}", PLAIN, PX, WRAP, TALL)
+        assert cache.bytes <= cache.max_bytes
+    assert len(cache) == 3
+    assert cache.get(("w9", PLAIN, PX, WRAP, TALL, -1)) is not None  # the newest are kept
+    assert cache.get(("w0", PLAIN, PX, WRAP, TALL, -1)) is None
+    huge = text_render.TileCache(size - 1)
+    huge.put("k", one)  # a tile larger than the whole budget is not kept
+    assert (len(huge), huge.bytes) == (0, 0)
+
+
+def test_typewriter_states_do_not_fill_the_main_cache(monkeypatch):
+    settled = text_render.TileCache(64 << 20)
+    monkeypatch.setattr(text_render, "_tiles", settled)
+    words = "typed one letter at a time"
+    for reveal in range(1, len(words)):
+        text_render.raster(words, PLAIN, PX, WRAP, TALL, reveal)
+    assert len(settled) == 0
+    assert text_render._typing.bytes <= text_render._typing.max_bytes
+    # a state shown on consecutive frames is drawn once
+    again = text_render.raster(words, PLAIN, PX, WRAP, TALL, len(words) - 1)
+    assert again is text_render.raster(words, PLAIN, PX, WRAP, TALL, len(words) - 1)

@@ -196,3 +196,27 @@ def test_a_missing_voice_over_fails_the_export_before_anything_is_written(
         drain(export_draft(store, draft, out))
     assert voice.media in str(caught.value) and "\n" not in str(caught.value)
     assert list(out.parent.iterdir()) == []  # not even the partial file
+
+
+def test_a_file_far_longer_than_the_reel_is_refused_before_decoding(
+    store, recorded, tmp_path, monkeypatch
+):
+    from reeleditor.media import voiceover
+
+    store.save(recorded.with_changes(max_duration=3.0))  # limit: 3 s + LONG_FILE_SLACK
+    long = tone_wav(tmp_path / "podcast.wav", 3.0 + voiceover.LONG_FILE_SLACK + 5)
+    before = sorted(p.name for p in store.media_dir(recorded.id).iterdir())
+    decoded = []
+    monkeypatch.setattr(voiceover, "audio_seconds", lambda p: decoded.append(p) or 999.0)
+    steps = import_voiceover(store, recorded.id, long)
+    first = next(steps)  # said before the (long) decode
+    assert "checking podcast.wav" in first.message and decoded == []
+    with pytest.raises(MediaError) as info:
+        next(steps)
+    assert "podcast.wav" in str(info.value) and "\n" not in str(info.value)
+    assert decoded == []  # the header's length was enough to refuse it
+    assert sorted(p.name for p in store.media_dir(recorded.id).iterdir()) == before
+    # a file just inside the limit is imported
+    monkeypatch.undo()
+    ok = tone_wav(tmp_path / "ok.wav", 2.0)
+    assert drain(import_voiceover(store, recorded.id, ok)).duration == pytest.approx(2.0)

@@ -90,6 +90,16 @@ def parse_vtt(text: str) -> list[Cue]:
     return cues
 
 
+# Written into an export's WebVTT when its captions are burned into the picture (players
+# skip NOTE blocks): an upload of the file, from the CLI or the window, tells the cloud,
+# which then offers the captions off by default instead of showing every line twice.
+BURNED_NOTE = "NOTE reeleditor: these captions are burned into the picture"
+
+
+def says_burned(text: str) -> bool:
+    return any(line.strip() == BURNED_NOTE for line in text.splitlines())
+
+
 def vtt_path(video: Path) -> Path:
     """Where a video's captions go: beside it, same name, as players look for them."""
     return Path(video).with_suffix(".vtt")
@@ -104,8 +114,12 @@ def write_beside(video: Path, draft: Draft) -> list[str]:
     if captions is None or not captions.cues:
         return []
     path = vtt_path(video)
+    text = write_vtt(captions.cues, captions.language)
+    if captions.burn:
+        header, _, cues = text.partition("\n\n")
+        text = f"{header}\n\n{BURNED_NOTE}\n\n{cues}"
     try:
-        atomic_write(path, write_vtt(captions.cues, captions.language).encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         return [f"the captions {path} were not written: {exc.strerror or exc}"]
     return []

@@ -247,6 +247,10 @@ class UploadQueue:
         captions_burned: bool = False,
     ) -> UploadEntry:
         """Write a new entry; the caller holds the mutex."""
+        if captions and not captions_burned:
+            from reeleditor.media.vtt import says_burned  # light: no codecs or pixels
+
+            captions_burned = says_burned(captions)  # the export marks burned captions
         now = time.time()
         while True:
             entry_id = secrets.token_hex(4)

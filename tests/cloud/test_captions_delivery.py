@@ -117,3 +117,24 @@ def test_captions_not_burned_are_on_by_default(tmp_path):
         write_master(tmp_path / "m.m3u8", [rung], 30.0, {**subs, **extra})
         text = (tmp_path / "m.m3u8").read_text()
         assert f"DEFAULT={want},AUTOSELECT={want}," in text
+
+
+def test_an_export_marks_burned_captions_and_a_file_upload_sends_it(tmp_path):
+    """A file uploaded by path (or from the window) carries the mark in its WebVTT."""
+    from reeleditor.core.draft import Draft
+    from reeleditor.core.words import Captions
+    from reeleditor.media.vtt import says_burned, write_beside
+    from reeleditor.upload.queue import UploadQueue
+    from reeleditor.upload.transfer import Uploader
+
+    video = tmp_path / "reel.mp4"
+    queue = UploadQueue(tmp_path / "queue")
+    for burn in (True, False):
+        captions = Captions(cues=tuple(CUES), burn=burn)
+        draft = Draft(id="d" * 12, title="", created=0.0, updated=0.0, captions=captions)
+        assert write_beside(video, draft) == []
+        text, _ = captions_beside(video)
+        assert says_burned(text) is burn and parse_vtt(text) == CUES
+        entry = queue.add(video, 1, "0" * 64, "http://x/files/", captions=text)
+        assert entry.captions_burned is burn
+        assert ("captions_burned" in Uploader._metadata(entry)) is burn

@@ -15,11 +15,7 @@ built=$(date +%s)
 echo "build.sh: built dist/reeleditor in $((built - started)) s" >&2
 
 mkdir -p build
-{
-  echo "total: $(du -sm dist/reeleditor | cut -f1) MB"
-  # the largest parts: folders under _internal, and the libraries at its top
-  (cd dist/reeleditor/_internal && du -sm -- * | sort -rn | head -25)
-} >build/size.txt
+"$python" packaging/size_report.py dist/reeleditor >build/size.txt
 cat build/size.txt >&2
 
 dist/reeleditor/reeleditor --version

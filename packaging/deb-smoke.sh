@@ -13,10 +13,12 @@ if [ "${DEB_SMOKE_INSIDE:-}" != 1 ]; then
   as_root=""
   [ "$(id -u)" -eq 0 ] || as_root=sudo
   # apt, not dpkg -i: apt resolves the Depends the way a creator's click does
-  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends \
+  # --reinstall: the same version built again must replace what an earlier run installed
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install --reinstall -y -qq --no-install-recommends \
     "./$deb" >/dev/null
   dpkg -s reeleditor | grep -E '^(Version|Depends):' >&2
   test "$(readlink -f /usr/bin/reeleditor)" = /opt/reeleditor/reeleditor
+  cmp dist/reeleditor/reeleditor /opt/reeleditor/reeleditor  # the build just made, not an older one
   test -f /usr/share/applications/reeleditor.desktop
   test -f /usr/share/icons/hicolor/256x256/apps/reeleditor.png
   /usr/bin/reeleditor --version

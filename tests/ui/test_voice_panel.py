@@ -93,7 +93,8 @@ def test_narration_is_recorded_while_the_reel_plays_and_lands_at_the_playhead(qt
     # where the reel was when the first sample came: the playhead, or just after it
     assert 1.0 <= voice.at < 1.3
     assert 1.0 <= voice.at + voice.duration <= 2.5 + 1e-3  # it ends with the reel
-    assert not panel.record_button.isChecked() and not panel.recording
+    # the task's `done` (which resets the button) is delivered just after its result
+    qtbot.waitUntil(lambda: not panel.record_button.isChecked() and not panel.recording)
     window.undo_action.trigger()
     assert window.session.draft.voiceovers == ()
 
@@ -108,7 +109,8 @@ def test_stop_keeps_what_was_recorded(qtbot, window):
     qtbot.mouseClick(panel.record_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: panel.voices.count() == 1, timeout=10000)
     voice = window.session.draft.voiceovers[0]
-    assert voice.at == 0.0 and 0.4 < voice.duration < 1.5
+    # placed where the reel was at the first sample: 0, or a little after on a busy machine
+    assert 0.0 <= voice.at < 0.3 and 0.3 < voice.duration < 1.5
     qtbot.waitUntil(lambda: not window.preview.playing, timeout=5000)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import math
-import uuid
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
+from reeleditor.core.fields import inside_draft, new_id
+from reeleditor.core.fields import number as _num
+from reeleditor.core.fields import obj as _dict
+from reeleditor.core.fields import text as _str
 from reeleditor.core.words import DEFAULT_DUCK_DB, Captions, TextOverlay, VoiceOver
 
 SCHEMA_VERSION = 6
@@ -32,33 +34,6 @@ KINDS = ("take", "clip", "photo")  # recorded here, a video from disk, a still f
 TRANSITIONS = ("cut", "crossfade", "dip", "slide", "zoom")  # dip: through black
 TRANSITION_RANGE = (0.2, 1.0)  # seconds a transition other than a cut may last
 DEFAULT_TRANSITION_SECONDS = 0.5
-
-
-def new_id() -> str:
-    """A short random id, safe as a folder name on every platform."""
-    return uuid.uuid4().hex[:12]
-
-
-def _num(data: dict, key: str, default: float | None = None, *, lo=None, hi=None) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DraftFormatError(f"field '{key}' must be a number, not {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise DraftFormatError(f"field '{key}' = {value} is outside {lo}..{hi}")
-    return float(value)
-
-
-def _str(data: dict, key: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str):
-        raise DraftFormatError(f"field '{key}' must be text, not {value!r}")
-    return value
-
-
-def _dict(data: Any, what: str) -> dict:
-    if not isinstance(data, dict):
-        raise DraftFormatError(f"{what} must be an object, not {type(data).__name__}")
-    return data
 
 
 @dataclass(frozen=True)
@@ -107,11 +82,7 @@ class Segment:
     def from_dict(cls, data: Any) -> Segment:
         data = _dict(data, "a segment")
         media = _str(data, "media")
-        if (
-            not media
-            or media.startswith(("/", "\\"))
-            or ".." in media.replace("\\", "/").split("/")
-        ):
+        if not inside_draft(media):
             raise DraftFormatError(f"segment media path {media!r} must stay inside the draft")
         trim_out = data.get("trim_out")
         speed = _num(data, "speed", 1.0)

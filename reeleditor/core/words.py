@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from reeleditor.core.errors import DraftFormatError
+from reeleditor.core.fields import inside_draft
+from reeleditor.core.fields import new_id as _new_id
+from reeleditor.core.fields import number as _num
+from reeleditor.core.fields import obj as _obj
+from reeleditor.core.fields import text as _text
 
 TEXT_STYLES = ("classic", "boxed", "outline", "neon", "typewriter")
 TEXT_FONTS = ("sans", "display", "serif", "hand")  # bundled faces; emoji always fall back
@@ -22,32 +26,10 @@ DEFAULT_DUCK_DB = 12.0  # music drops this much under speech (side-chain, as Cap
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _new_id() -> str:
-    from reeleditor.core.draft import new_id
-
-    return new_id()
-
-
-def _num(data: dict, key: str, default=None, *, lo=None, hi=None) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DraftFormatError(f"field '{key}' must be a number, not {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise DraftFormatError(f"field '{key}' = {value} is outside {lo}..{hi}")
-    return float(value)
-
-
 def _choice(data: dict, key: str, default: str, allowed: tuple[str, ...]) -> str:
     value = data.get(key, default)
     if value not in allowed:
         raise DraftFormatError(f"field '{key}' = {value!r} is not one of {', '.join(allowed)}")
-    return value
-
-
-def _text(data: dict, key: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str):
-        raise DraftFormatError(f"field '{key}' must be text, not {value!r}")
     return value
 
 
@@ -58,12 +40,6 @@ def _colour(data: dict, key: str, default: str | None) -> str | None:
     if not isinstance(value, str) or not _COLOUR.match(value):
         raise DraftFormatError(f"field '{key}' = {value!r} is not a colour like #ffcc00")
     return value.lower()
-
-
-def _obj(data: Any, what: str) -> dict:
-    if not isinstance(data, dict):
-        raise DraftFormatError(f"{what} must be an object, not {type(data).__name__}")
-    return data
 
 
 @dataclass(frozen=True)
@@ -246,8 +222,7 @@ class VoiceOver:
     def from_dict(cls, data: Any) -> VoiceOver:
         data = _obj(data, "a voice-over")
         media = _text(data, "media")
-        parts = media.replace("\\", "/").split("/")
-        if not media or media.startswith(("/", "\\")) or ".." in parts:
+        if not inside_draft(media):
             raise DraftFormatError(f"voice-over path {media!r} must stay inside the draft")
         return cls(
             id=_text(data, "id"),

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reeleditor.commands.common import drive
+from reeleditor.commands.timeline import _seconds
 from reeleditor.core import word_edits
 from reeleditor.core.draft import Draft
 from reeleditor.core.errors import ReelEditorError, StorageError
@@ -124,16 +125,6 @@ def _print_cues(ctx, draft: Draft, as_json: bool) -> None:
         return
     for n, cue in enumerate(captions.cues, 1):
         ctx.out(f"{n}  {cue.start:7.2f}-{cue.end:7.2f}  {cue.text.replace(chr(10), ' / ')}")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (e.g. 1.5)")
-    return value
 
 
 def _check_looks(args) -> None:

@@ -5,6 +5,8 @@ import pytest
 from reeleditor.cli import main
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.storage.paths import AppPaths
+from tests.cli.draft_state import store as _store
+from tests.cli.draft_state import unchanged as _unchanged
 from tests.media.helpers import count_frames
 from tests.media.speed_media import draft_with_marks
 
@@ -16,17 +18,6 @@ def draft_id(reel_home):
         return draft_with_marks(store).id  # two 2.0 s segments at 1x
     finally:
         store.close()
-
-
-def _store() -> DraftStore:
-    return DraftStore(AppPaths.from_env().drafts)
-
-
-def _unchanged(draft_id: str):
-    folder = _store().folder(draft_id)
-    return (folder / "draft.json").read_bytes(), sorted(
-        p.name for p in (folder / "history").iterdir()
-    )
 
 
 def test_speed_per_segment_changes_the_recipe_and_the_export(draft_id, capsys, tmp_path):

@@ -9,6 +9,8 @@ import pytest
 from reeleditor.cli import main
 from reeleditor.storage.drafts import DraftStore
 from reeleditor.storage.paths import AppPaths
+from tests.cli.draft_state import store as _store
+from tests.cli.draft_state import unchanged as _unchanged
 from tests.conftest import run_cli
 from tests.media.helpers import count_frames, decode_video, record_takes
 
@@ -35,10 +37,6 @@ def draft_id(recorded, reel_home):
     drafts = AppPaths.from_env().ensure().drafts
     shutil.copytree(recorded, drafts / recorded.name, ignore=shutil.ignore_patterns(".lock"))
     return recorded.name
-
-
-def _store() -> DraftStore:
-    return DraftStore(AppPaths.from_env().drafts)
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -121,13 +119,6 @@ def test_each_edit_is_undone_by_drafts_restore(draft_id, capsys):
         assert len(store.history(draft_id)) == versions + 2  # the undo is a version too
         assert _cli(capsys, *step)[0] == 0  # redo, and the next edit builds on it
         assert len(_recipe(draft_id)) == len(edited)
-
-
-def _unchanged(draft_id: str):
-    folder = _store().folder(draft_id)
-    return (folder / "draft.json").read_bytes(), sorted(
-        p.name for p in (folder / "history").iterdir()
-    )
 
 
 @pytest.mark.parametrize(

@@ -146,9 +146,10 @@ class SelfTest:
 
     def window(self) -> str:
         from reeleditor.app import open_main_window_once
+        from reeleditor.ui.qt_text import check_collation
 
         seconds = open_main_window_once(str(self.home))
-        return f"shown and closed offscreen in {seconds:.2f} s"
+        return f"shown and closed offscreen in {seconds:.2f} s; {check_collation()}"
 
     def close(self) -> None:
         server = self.facts.pop("server", None)

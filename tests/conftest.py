@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 # the project's own threads are daemons (so a crash never hangs the app), and still must
 # not outlive a test
 PROJECT_THREADS = ("record-", "preview", "capture-", "export-", "upload-worker", "cloud")
+PROJECT_THREADS += ("sound-out", "reel-video")  # media/sound_out.py, media/video_out.py
 
 
 @pytest.fixture(autouse=True)

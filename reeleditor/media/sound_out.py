@@ -1,0 +1,382 @@
+"""Plays a file's sound through PortAudio (sounddevice), or paces a silent clock without one.
+
+Why not Qt Multimedia: it brings its own FFmpeg and QML into the installer, and its
+frozen build found no back-end at all; PyAV already decodes everything and sounddevice
+already records the microphone (see media/microphone.py for why PortAudio).
+
+One thread per `SoundOut` opens the file, opens the output device and decodes ahead of it
+into a bounded buffer (`BUFFER_SECONDS`); the device's callback takes from the buffer.
+Nothing blocking ever happens on the caller's thread: `start` and `stop` return at once.
+`clock` is the file time of the samples handed to the device so far (less its latency),
+so pictures can follow it. Without PortAudio or an output device the same thread paces a
+silent clock by `time.monotonic()` instead, and says why once (`notice`, and the log).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+
+from reeleditor.core.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+RATE = 48000
+CHANNELS = 2
+BUFFER_SECONDS = 1.0  # decoded ahead: rides out a busy machine, costs ~400 KB
+PREFILL_SECONDS = 0.1  # buffered before the output starts, so it does not start starved
+TICK = 0.01  # how often the thread looks at a stop, a pause or the silent clock
+MAX_LEAD_SECONDS = 10.0  # silence put before sound that starts late, at most
+_PORTAUDIO = threading.Lock()  # PortAudio's open and close are not thread-safe
+_told: set[str] = set()  # reasons for silence already logged: once per run, not per play
+
+
+def open_local(path: Path, **kwargs):
+    """`av.open` for a local file or a local HLS playlist (whose segments must stay local)."""
+    options = {}
+    if Path(path).suffix.lower() == ".m3u8":
+        # a playlist may name any URL: only files (and inline data) beside it are read
+        options = {"protocol_whitelist": "file,crypto,data"}
+    try:
+        return av.open(str(path), options=options, **kwargs)
+    except (av.error.FFmpegError, UnicodeDecodeError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise MediaError(f"{path} cannot be read: {reason}") from exc
+
+
+def seek_near(container, stream, seconds: float) -> None:
+    """Seek to the keyframe at or before `seconds`, where the format allows it; the
+    caller drops what decodes before `seconds` either way."""
+    if seconds <= 0 or "hls" in container.format.name:
+        return  # FFmpeg's HLS seek lands a segment late in fMP4 (even for 0): decode from 0
+    try:
+        container.seek(int(seconds / stream.time_base), stream=stream)
+    except av.error.FFmpegError:  # not seekable: decoded from the top and skipped
+        log.info("%s cannot seek: decoding up to %.1f s", container.name, seconds)
+
+
+class PacedClock:
+    """Seconds from `at`, paced by `time.monotonic()`; it can pause, and be set."""
+
+    def __init__(self, at: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._base = at
+        self._since: float | None = None  # monotonic time it last started; None: stopped
+
+    def start(self) -> None:
+        with self._lock:
+            if self._since is None:
+                self._since = time.monotonic()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._since is not None:
+                self._base += time.monotonic() - self._since
+                self._since = None
+
+    def set(self, seconds: float) -> None:
+        with self._lock:
+            self._base = seconds
+            if self._since is not None:
+                self._since = time.monotonic()
+
+    def now(self) -> float:
+        with self._lock:
+            running = time.monotonic() - self._since if self._since is not None else 0.0
+            return self._base + running
+
+
+class _Fifo:
+    """Decoded (n, 2) float32 blocks between the decoder and the output, bounded."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.cond = threading.Condition()
+        self.blocks: collections.deque[np.ndarray] = collections.deque()
+        self.buffered = 0
+        self.taken = 0  # samples handed to the output: the clock
+        self.eof = False
+
+    def put(self, block: np.ndarray) -> None:
+        with self.cond:
+            self.blocks.append(block)
+            self.buffered += len(block)
+
+    def take_into(self, out: np.ndarray | None, count: int) -> int:
+        """Up to `count` samples into `out` (None: dropped, as a silent output does);
+        returns how many there were. The device's callback calls it: no waiting here."""
+        got = 0
+        with self.cond:
+            while got < count and self.blocks:
+                head = self.blocks[0]
+                n = min(len(head), count - got)
+                if out is not None:
+                    out[got : got + n] = head[:n]
+                if n == len(head):
+                    self.blocks.popleft()
+                else:
+                    self.blocks[0] = head[n:]
+                got += n
+            self.buffered -= got
+            self.taken += got
+            self.cond.notify_all()
+        return got
+
+
+class SoundOut:
+    """Plays `path`'s first audio stream from `start` seconds at `volume` (0..1).
+
+    After `start()`: `clock` runs, `done` is set when it played to the end (`finished`),
+    failed (`error`, one line naming the file) or was stopped. `notice` says why it is
+    silent when there is no output device.
+    """
+
+    def __init__(self, path: Path | str, start: float = 0.0, volume: float = 1.0) -> None:
+        self.path = Path(path)
+        self.start_at = max(0.0, float(start))
+        self.volume = volume
+        self.error: str | None = None
+        self.notice: str | None = None
+        self.finished = False
+        self.done = threading.Event()
+        self._fifo = _Fifo(int(BUFFER_SECONDS * RATE))
+        self._stop = threading.Event()
+        self._paused = False
+        self._latency = 0.0
+        self._silent: PacedClock | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- the caller's side -------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sound-out", daemon=True)
+            self._thread.start()
+
+    @property
+    def clock(self) -> float:
+        """The file time being heard now, in seconds (from `start` until anything plays)."""
+        played = self._fifo.taken / RATE - self._latency
+        return self.start_at + max(0.0, played)
+
+    @property
+    def silent(self) -> bool:
+        return self._silent is not None
+
+    def pause(self) -> None:
+        """The clock holds still, the device plays silence; the file stays open."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
+    def stop(self) -> None:
+        """Ask the thread to end (it closes the device and the file); returns at once."""
+        self._stop.set()
+        with self._fifo.cond:
+            self._fifo.cond.notify_all()
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Stop, and wait for the file and the device to be let go; False on a timeout."""
+        self.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    # -- the thread ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        output = None
+        try:
+            container = open_local(self.path)
+            with container:
+                stream = next(iter(container.streams.audio), None)
+                if stream is None:
+                    raise MediaError(f"{self.path} has no sound in it")
+                output = self._open_output()
+                self._decode(container, stream, output)
+            self._fifo.eof = True
+            self._drain(output)
+            self.finished = not self._stop.is_set()
+        except MediaError as exc:
+            self.error = str(exc)
+            log.warning("sound not playing: %s", exc)
+        except Exception as exc:  # an unexpected failure still names the file, in one line
+            self.error = f"{self.path} could not be played: {type(exc).__name__}: {exc}"
+            log.exception("sound not playing: %s", self.path)
+        finally:
+            if output is not None:
+                output.close()
+            self.done.set()
+
+    def _open_output(self):
+        try:
+            device = _DeviceOutput(self)
+            self._latency = device.latency
+            return device
+        except _NoDevice as exc:
+            self.notice = f"{exc}: playing silently"
+            if str(exc) not in _told:
+                _told.add(str(exc))
+                log.info("no sound output (%s): the sound's clock runs silently", exc)
+        self._silent = PacedClock()
+        return _SilentOutput(self)
+
+    def _decode(self, container, stream, output) -> None:
+        seek_near(container, stream, self.start_at)
+        stream.thread_type = "AUTO"
+        resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
+        position: float | None = None  # the file time of the next sample to keep
+        started = False
+        packets = container.demux(stream)
+        try:
+            for packet in packets:
+                for frame in packet.decode():
+                    if position is None:
+                        position = self._lead_in(frame.time)
+                    for out in resampler.resample(frame):
+                        position = self._keep(out, position)
+                    started = self._pace(output, started)
+                    if self._stop.is_set():
+                        return
+        except av.error.FFmpegError as exc:
+            if position is None:  # nothing decoded: not sound at all
+                raise MediaError(f"{self.path} cannot be played as sound: {exc}") from exc
+            log.warning("%s is damaged after %.1f s: the rest is not played", self.path, position)
+        finally:
+            packets.close()
+        if position is None:
+            if self.start_at > 0:
+                return  # it starts past the end of the sound: nothing to play
+            raise MediaError(f"{self.path} has no sound that decodes")
+        for out in resampler.resample(None):
+            self._keep(out, position)
+        if not started:
+            output.start()
+
+    def _lead_in(self, first: float | None) -> float:
+        """Silence for sound that starts after `start_at`, so `clock` stays file time."""
+        lead = 0.0 if first is None else min(MAX_LEAD_SECONDS, first - self.start_at)
+        if lead > 0:
+            self._fifo.put(np.zeros((round(lead * RATE), CHANNELS), np.float32))
+            return self.start_at + lead
+        return self.start_at if first is None else first
+
+    def _keep(self, frame, position: float) -> float:
+        """Queue the samples at or after `start_at` (a seek lands a little before it)."""
+        # packed float: one plane, (1, n * 2); copied, the frame's buffer is PyAV's
+        samples = frame.to_ndarray().reshape(-1, CHANNELS).copy()
+        skip = min(len(samples), max(0, round((self.start_at - position) * RATE)))
+        if skip < len(samples):
+            self._fifo.put(samples[skip:])
+        return position + len(samples) / RATE
+
+    def _pace(self, output, started: bool) -> bool:
+        """Start the output once some sound is ready; wait while the buffer is full."""
+        fifo = self._fifo
+        if not started and fifo.buffered >= PREFILL_SECONDS * RATE:
+            output.start()
+            started = True
+        while started and fifo.buffered >= fifo.limit and not self._stop.is_set():
+            output.pump()
+            with fifo.cond:
+                fifo.cond.wait(TICK)
+        output.pump()
+        return started
+
+    def _drain(self, output) -> None:
+        """The file is decoded: let the output play what is left (and its own buffer)."""
+        fifo = self._fifo
+        while fifo.buffered > 0 and not self._stop.is_set():
+            output.pump()
+            with fifo.cond:
+                fifo.cond.wait(TICK)
+        self._stop.wait(self._latency)  # the device's own buffer still sounds
+
+    def _fill(self, out: np.ndarray, frames: int) -> None:
+        """The device's callback: the next samples at the volume, silence while paused."""
+        got = 0 if self._paused else self._fifo.take_into(out, frames)
+        out[got:] = 0.0
+        if got and self.volume != 1.0:
+            out[:got] *= self.volume
+
+
+class _NoDevice(Exception):
+    """PortAudio or an output device is missing: the clock runs silently instead."""
+
+
+class _DeviceOutput:
+    """A PortAudio output stream whose callback takes from the SoundOut's buffer."""
+
+    def __init__(self, sound: SoundOut) -> None:
+        try:
+            import sounddevice
+        except ImportError as exc:
+            raise _NoDevice("the sounddevice package is not installed") from exc
+        except OSError as exc:  # the package is there, the PortAudio library is not
+            raise _NoDevice(f"PortAudio is missing: {exc}") from exc
+
+        try:
+            sounddevice.query_devices(kind="output")  # raises when there is no default output
+        except Exception as exc:
+            raise _NoDevice("no output device found") from exc
+
+        def callback(outdata, frames, _time_info, _status) -> None:
+            sound._fill(outdata, frames)
+
+        try:
+            with _PORTAUDIO:
+                self.stream = sounddevice.OutputStream(
+                    samplerate=RATE, channels=CHANNELS, dtype="float32", callback=callback
+                )
+        except Exception as exc:  # no device, a busy one, a broken audio stack
+            raise _NoDevice(str(exc) or type(exc).__name__) from exc
+        latency = self.stream.latency
+        self.latency = float(latency if isinstance(latency, int | float) else latency[0])
+
+    def start(self) -> None:
+        with _PORTAUDIO:
+            self.stream.start()
+
+    def pump(self) -> None:
+        pass  # the callback takes samples on PortAudio's own thread
+
+    def close(self) -> None:
+        with _PORTAUDIO:
+            try:
+                self.stream.stop()
+            finally:
+                self.stream.close()
+
+
+class _SilentOutput:
+    """No device: samples are taken (and dropped) as fast as the clock says they play."""
+
+    def __init__(self, sound: SoundOut) -> None:
+        self.sound, self.fifo, self.clock = sound, sound._fifo, sound._silent
+        self.started = False
+        self.taken = 0
+
+    def start(self) -> None:
+        self.started = True
+
+    def pump(self) -> None:
+        if not self.started or self.sound._paused:
+            self.clock.pause()
+            return
+        self.clock.start()
+        due = round(self.clock.now() * RATE) - self.taken
+        if due <= 0:
+            return
+        got = self.fifo.take_into(None, due)
+        self.taken += got
+        if got < due and not self.fifo.eof:
+            self.clock.set(self.taken / RATE)  # starved: wait for the decoder, as a device does
+
+    def close(self) -> None:
+        self.clock.pause()

@@ -182,6 +182,7 @@ class VideoPlayback:
             self.size = _fit(frame.width, frame.height, self.max_size)
         width, height = self.size
         rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+        rgb = np.ascontiguousarray(rgb)  # rows can come padded; a QImage wants one buffer
         with self._cond:
             while len(self._frames) >= QUEUE_FRAMES and not self._stop.is_set():
                 self._cond.wait(TICK)

@@ -1,11 +1,11 @@
 """The preview's sound when the reel has a voice-over: the whole mix, rendered and played.
 
 Why a rendered mix and not live mixing: the ducked music, the voice-overs and the takes'
-own sound are exactly the export's (media/soundtrack.py makes both), and QtMultimedia
-plays one file in step with the pictures as it already does for the song. The mix is
-rendered on the runner once per version of the sound (a cached WAV named by its key),
-shortly after each edit, so Play usually finds it ready; when not, the pictures play and
-the sound joins where the reel then is.
+own sound are exactly the export's (media/soundtrack.py makes both), and the MusicPlayer
+(PyAV and sounddevice, media/sound_out.py) plays one file in step with the pictures as it
+does for the song. The mix is rendered on the runner once per version of the sound (a
+cached WAV named by its key), shortly after each edit, so Play usually finds it ready;
+when not, the pictures play and the sound joins where the reel then is.
 """
 
 from __future__ import annotations

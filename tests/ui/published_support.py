@@ -6,57 +6,25 @@ import time
 import uuid
 from pathlib import Path
 
-import av
-import numpy as np
 from PySide6.QtGui import QColor, QImage
 
 from reeleditor.cloud.app import Options
 from reeleditor.cloud.contracts import Upload
 from reeleditor.cloud.server import CloudServer, serve_in_thread
+from tests.media.playback_media import BLUE, GREEN, RED, make_hls_video, make_video
 
 WORKER = "test-worker"
 
 
 def make_mp4(path: Path, seconds: float = 2.0, size=(160, 288), fps: int = 30) -> Path:
-    with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for i in range(int(seconds * fps)):
-            rgb = np.full((size[1], size[0], 3), (i * 4) % 255, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+    """Red for the first half, blue for the second, with a tone (a reel as published)."""
+    return make_video(path, seconds, (RED, BLUE), size, fps, options={"movflags": "+faststart"})
 
 
 def make_hls(folder: Path, seconds: float = 3.0, size=(160, 288), fps: int = 30) -> Path:
     """An HLS preview as the pipeline's first stage lays it out: master.m3u8 and one rung
-    (fMP4 init and 1 s segments) in `360p/`; the folder."""
-    rung = folder / "360p"
-    rung.mkdir(parents=True)
-    options = {
-        "hls_time": "1",
-        "hls_segment_type": "fmp4",
-        "hls_playlist_type": "vod",
-        "hls_fmp4_init_filename": "init.mp4",
-        "hls_segment_filename": str(rung / "seg_%05d.m4s"),
-    }
-    with av.open(str(rung / "index.m3u8"), "w", format="hls", options=options) as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        stream.options = {"g": str(fps), "keyint_min": str(fps), "sc_threshold": "0"}
-        for i in range(int(seconds * fps)):
-            rgb = np.full((size[1], size[0], 3), (i * 4) % 255, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    (folder / "master.m3u8").write_text(
-        "#EXTM3U\n#EXT-X-VERSION:7\n"
-        f'#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION={size[0]}x{size[1]},CODECS="avc1.64000c"\n'
-        "360p/index.m3u8\n"
-    )
+    (fMP4 init and 1 s segments, green then red, with a tone) in `360p/`; the folder."""
+    make_hls_video(folder, seconds, (GREEN, RED), size=size, fps=fps)
     return folder
 
 
@@ -120,10 +88,11 @@ class Reels:
         assert self.catalog.publish_preview(self.jobs[reel_id], WORKER, prefix, meta)
         return prefix
 
-    def make_ready(self, reel_id: str) -> str:
-        """Put its poster and MP4 in the store and publish it; its prefix."""
+    def make_ready(self, reel_id: str, mp4: Path | None = None) -> str:
+        """Put its poster and MP4 (the test reel unless given) in the store and publish it;
+        its prefix."""
         prefix = f"media/{reel_id}/{uuid.uuid4().hex[:16]}"
-        self.store.put_file(f"{prefix}/reel.mp4", str(self.mp4), "video/mp4")
+        self.store.put_file(f"{prefix}/reel.mp4", str(mp4 or self.mp4), "video/mp4")
         self.store.put_file(f"{prefix}/poster.jpg", str(self.poster), "image/jpeg")
         meta = {
             "stage": "complete",
@@ -137,9 +106,9 @@ class Reels:
         assert self.catalog.publish(self.jobs[reel_id], WORKER, prefix, meta)
         return prefix
 
-    def ready(self, title: str, created: float | None = None) -> str:
+    def ready(self, title: str, created: float | None = None, mp4: Path | None = None) -> str:
         reel_id = self.processing(title, created)
-        self.make_ready(reel_id)
+        self.make_ready(reel_id, mp4)
         return reel_id
 
     def failed(self, title: str, reason: str) -> str:

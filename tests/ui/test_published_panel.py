@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QMessageBox
 
 from reeleditor.app import create_main_window
@@ -16,6 +15,7 @@ from reeleditor.core.settings import Settings
 from reeleditor.storage.paths import AppPaths
 from reeleditor.storage.settings import save_settings
 from reeleditor.ui.published_panel import PublishedPanel
+from tests.media.playback_media import BLUE, GREEN, RED, colour_near, open_by_us
 from tests.ui.published_support import Reels, make_jpg, start_cloud
 
 
@@ -110,6 +110,13 @@ def test_a_just_published_reel_shows_at_once_with_its_local_poster_then_turns_re
     qtbot.waitUntil(lambda: not panel.polling, timeout=10000)  # none on its way: it stops
 
 
+def shows(panel: PublishedPanel, colour) -> bool:
+    """Whether the player's picture, at its centre, is `colour` (as painted on screen)."""
+    image = panel.player.video.grab().toImage()
+    pixel = image.pixelColor(image.width() // 2, image.height() // 2)
+    return colour_near((pixel.red(), pixel.green(), pixel.blue()), colour)
+
+
 def test_a_ready_reel_plays_inline_from_the_cache_online_or_not(qtbot, window, reels, cloud):
     reel_id = reels.ready("to watch")
     panel = open_tab(qtbot, window)
@@ -119,20 +126,55 @@ def test_a_ready_reel_plays_inline_from_the_cache_online_or_not(qtbot, window, r
     panel.player.bar.valueChanged.connect(progress.append)
     panel.buttons["play"].click()
     assert panel.player.bar.isVisibleTo(panel)  # the bar shows while it downloads
-    player = panel.player.player
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlayingState, timeout=15000)
-    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)  # frames go by
+    player = panel.player
+    qtbot.waitUntil(lambda: player.playing and shows(panel, RED), timeout=15000)
     assert progress and progress[-1] == 1000 and not panel.player.bar.isVisibleTo(panel)
     mp4 = panel.selected()["mp4_url"]
     assert panel.cache.lookup(mp4) is not None
-    assert player.source().toLocalFile() == str(panel.cache.get(mp4))
+    assert player.source == panel.cache.get(mp4)
     window.tabs.setCurrentWidget(window.uploads_panel)  # out of sight: it pauses
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PausedState, timeout=5000)
+    assert player.paused and not player.playing and player.caption.text() == "Paused to watch"
+    qtbot.waitUntil(lambda: not open_by_us(player.source), timeout=5000)  # and holds nothing
+    window.tabs.setCurrentWidget(panel)  # back in sight: it goes on, to the blue half
+    assert player.playing and not player.paused
+    qtbot.waitUntil(lambda: shows(panel, BLUE), timeout=15000)
+    qtbot.waitUntil(lambda: not player.playing, timeout=15000)
+    assert player.caption.text() == "Played to watch to the end"
+    assert not player.stop_button.isEnabled() and shows(panel, BLUE)  # the last picture stays
     cloud.close()  # offline: the copy held plays again
-    window.tabs.setCurrentWidget(panel)
-    panel.player.stop()
     panel.buttons["play"].click()
-    qtbot.waitUntil(lambda: player.position() > 200, timeout=15000)
+    qtbot.waitUntil(lambda: player.frames_shown > 2 and shows(panel, RED), timeout=15000)
+    panel.player.stop()
+
+
+def test_stop_lets_go_of_the_cached_file(qtbot, window, reels):
+    reel_id = reels.ready("to stop")
+    panel = open_tab(qtbot, window)
+    panel.list.setCurrentItem(row_of(panel, reel_id))
+    panel.buttons["play"].click()
+    player = panel.player
+    qtbot.waitUntil(lambda: player.frames_shown > 2, timeout=15000)
+    path = player.source
+    assert open_by_us(path)
+    player.stop_button.click()
+    assert not player.playing and player.caption.text() == "" and not shows(panel, RED)
+    qtbot.waitUntil(lambda: not open_by_us(path), timeout=5000)
+    path.rename(path.with_name("evicted"))  # what the cache does to make room
+    assert not [t for t in threading.enumerate() if t.name in ("reel-video", "sound-out")]
+
+
+def test_a_damaged_reel_says_it_cannot_play(qtbot, window, reels, tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    reel_id = reels.ready("damaged", mp4=junk)
+    panel = open_tab(qtbot, window)
+    panel.list.setCurrentItem(row_of(panel, reel_id))
+    panel.buttons["play"].click()
+    player = panel.player
+    qtbot.waitUntil(lambda: player.caption.text().startswith("Cannot play this reel: "))
+    text = player.caption.text()
+    assert "\n" not in text and str(player.source) in text
+    assert not player.playing and not player.stop_button.isEnabled()
 
 
 def counting_media(monkeypatch, store) -> list[str]:
@@ -149,13 +191,11 @@ def counting_media(monkeypatch, store) -> list[str]:
     return asked
 
 
-def play_and_watch(qtbot, panel) -> QMediaPlayer:
+def play_and_watch(qtbot, panel):
     panel.player.stop()
     panel.buttons["play"].click()
-    player = panel.player.player
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlayingState, timeout=15000)
-    start = player.position()
-    qtbot.waitUntil(lambda: player.position() > start + 200, timeout=15000)  # frames go by
+    player = panel.player
+    qtbot.waitUntil(lambda: player.playing and player.frames_shown > 2, timeout=15000)
     return player
 
 
@@ -188,9 +228,10 @@ def test_a_processing_reels_hls_preview_plays_from_local_files_the_cache_holds(
     panel.player.bar.valueChanged.connect(progress.append)
     player = play_and_watch(qtbot, panel)
     assert progress and progress[-1] == 1000 and "files" in panel.player.bar.format()
-    # (a) QtMultimedia opened the local master playlist, beside the cache's files
-    local = Path(player.source().toLocalFile())
-    assert player.source().isLocalFile() and local == panel.hls.master
+    # (a) the player opened the local master playlist, beside the cache's files
+    assert shows(panel, GREEN)  # the stream's first second
+    local = player.source
+    assert local == panel.hls.master
     assert panel.cache.root in local.parents
     hls = reel["hls_url"].rsplit("/", 1)[0]
     names = ["master.m3u8", "360p/index.m3u8", "360p/init.mp4"]
@@ -213,7 +254,7 @@ def test_a_processing_reels_hls_preview_plays_from_local_files_the_cache_holds(
     cloud.close()
     age_entries(panel.cache, 3600)  # stale too: a request is tried, and refused
     play_and_watch(qtbot, panel)
-    assert panel.hls.offline and player.source().toLocalFile() == str(panel.hls.master)
+    assert panel.hls.offline and player.source == panel.hls.master
     assert window.statusBar().currentMessage().startswith("Offline")
 
 
@@ -315,8 +356,7 @@ def test_publish_to_the_bundled_cloud_then_watch_it(qtbot, recorded_session, run
         qtbot.waitUntil(lambda: "ready" in row_of(panel, reel_id).text(), timeout=90000)
         panel.list.setCurrentItem(row_of(panel, reel_id))
         panel.play_selected()
-        player = panel.player.player
-        qtbot.waitUntil(lambda: player.position() > 100, timeout=20000)
+        qtbot.waitUntil(lambda: panel.player.frames_shown > 2, timeout=20000)
         panel.player.stop()
     finally:
         qtbot.waitUntil(lambda: not panel.loading, timeout=10000)

@@ -1,0 +1,86 @@
+"""The music player and the reel player widget on their own: real files, no sound device here."""
+
+from __future__ import annotations
+
+import threading
+
+from reeleditor.core.draft import Draft, MusicCue
+from reeleditor.ui.music_player import MusicPlayer
+from reeleditor.ui.reel_player import ReelPlayerWidget
+from tests.media.playback_media import BLUE, RED, colour_near, make_video, make_wav, open_by_us
+
+
+def draft_with(track, start: float = 0.0, volume: float = 0.8) -> Draft:
+    return Draft("d", "with music", 0.0, 0.0, music=MusicCue(str(track), start, volume))
+
+
+def test_the_music_starts_where_the_reel_is_and_stops(qtbot, tmp_path):
+    song = make_wav(tmp_path / "song.wav", seconds=20.0)
+    music = MusicPlayer()
+    music.play(draft_with(song, start=2.0), song, reel_time=1.5)
+    assert music.playing and music.sound.start_at == 3.5 and music.sound.volume == 0.8
+    qtbot.waitUntil(lambda: music.sound.clock > 3.6, timeout=15000)
+    first = music.sound
+    music.play(draft_with(song, start=2.0), song, reel_time=5.0)  # a seek: a new sound
+    assert first.done.wait(10) and music.sound.start_at == 7.0
+    sound = music.sound
+    music.stop()
+    assert not music.playing and sound.done.wait(10) and not open_by_us(song)
+
+
+def test_a_draft_without_music_plays_nothing(qtbot, tmp_path):
+    music = MusicPlayer()
+    music.play(Draft("d", "quiet", 0.0, 0.0), tmp_path / "none.wav", 0.0)
+    assert not music.playing and music.sound is None
+
+
+def test_a_damaged_song_stops_playing_without_troubling_the_window(qtbot, tmp_path):
+    song = tmp_path / "song.mp3"
+    song.write_bytes(b"ID3" + bytes(range(256)) * 8)
+    music = MusicPlayer()
+    music.play(draft_with(song), song, 0.0)  # returns at once: the file opens on its thread
+    qtbot.waitUntil(lambda: not music.playing, timeout=15000)
+    assert str(song) in music.sound.error
+
+
+def test_the_reel_player_shows_the_pictures_at_the_clock(qtbot, tmp_path):
+    reel = make_video(tmp_path / "reel.mp4", seconds=2.0, colours=(RED, BLUE))
+    widget = ReelPlayerWidget()
+    qtbot.addWidget(widget)
+    widget.resize(200, 400)
+    widget.show()
+    widget.play_file(reel, "a reel")
+
+    def centre():
+        image = widget.video.grab().toImage()
+        c = image.pixelColor(image.width() // 2, image.height() // 2)
+        return c.red(), c.green(), c.blue()
+
+    qtbot.waitUntil(lambda: colour_near(centre(), RED), timeout=15000)
+    assert widget.caption.text().startswith("Playing a reel")
+    qtbot.waitUntil(lambda: colour_near(centre(), BLUE), timeout=15000)
+    qtbot.waitUntil(lambda: not widget.playing, timeout=15000)
+    assert widget.caption.text() == "Played a reel to the end" and widget.frames_shown > 10
+    assert widget.position == 0.0
+
+
+def test_hundreds_of_plays_and_stops_leave_no_thread(qtbot, tmp_path):
+    reel = make_video(tmp_path / "reel.mp4", seconds=1.0)
+    song = make_wav(tmp_path / "song.wav", seconds=3.0)
+    widget = ReelPlayerWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    music = MusicPlayer()
+    before = len(threading.enumerate())
+    for i in range(200):
+        widget.play_file(reel, f"take {i}")
+        music.play(draft_with(song), song, i % 3)
+        if i % 4 == 0:
+            qtbot.wait(2)  # the event loop turns now and then: the timer ticks once
+        if i % 2:
+            widget.hide()  # hidden: paused, the file let go
+            widget.show()  # shown: it goes on
+        widget.stop()
+        music.stop()
+    qtbot.waitUntil(lambda: len(threading.enumerate()) <= before, timeout=60000)
+    assert not open_by_us(reel) and not open_by_us(song)

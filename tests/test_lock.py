@@ -76,7 +76,7 @@ def test_pyproject_excludes_the_pyside6_release_that_aborts():
     reqs = {
         canonicalize_name(Requirement(r).name): Requirement(r) for r in project()["dependencies"]
     }
-    assert "pyside6" not in reqs, "the meta-package pulls WebEngine; use Essentials + Addons"
+    assert "pyside6" not in reqs, "the meta-package pulls WebEngine; use Essentials"
     for name, bad in KNOWN_BAD.items():
         if name in reqs:
             assert not any(reqs[name].specifier.contains(v) for v in bad), (name, bad)

@@ -329,19 +329,27 @@ class _DeviceOutput:
         def callback(outdata, frames, _time_info, _status) -> None:
             sound._fill(outdata, frames)
 
+        # started here, not when the first sound is decoded: a device that opens but cannot
+        # start (busy, gone) is found now, while the silent clock can still stand in; until
+        # the decoder catches up the callback plays silence, which the clock does not count
+        stream = None
         try:
             with _PORTAUDIO:
-                self.stream = sounddevice.OutputStream(
+                stream = sounddevice.OutputStream(
                     samplerate=RATE, channels=CHANNELS, dtype="float32", callback=callback
                 )
+                stream.start()
         except Exception as exc:  # no device, a busy one, a broken audio stack
+            if stream is not None:
+                with _PORTAUDIO:
+                    stream.close()
             raise _NoDevice(str(exc) or type(exc).__name__) from exc
-        latency = self.stream.latency
+        self.stream = stream
+        latency = stream.latency
         self.latency = float(latency if isinstance(latency, int | float) else latency[0])
 
     def start(self) -> None:
-        with _PORTAUDIO:
-            self.stream.start()
+        pass  # started when opened
 
     def pump(self) -> None:
         pass  # the callback takes samples on PortAudio's own thread

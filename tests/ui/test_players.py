@@ -10,6 +10,10 @@ from reeleditor.ui.reel_player import ReelPlayerWidget
 from tests.media.playback_media import BLUE, RED, colour_near, make_video, make_wav, open_by_us
 
 
+def players_alive() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name in ("reel-video", "sound-out")]
+
+
 def draft_with(track, start: float = 0.0, volume: float = 0.8) -> Draft:
     return Draft("d", "with music", 0.0, 0.0, music=MusicCue(str(track), start, volume))
 
@@ -82,5 +86,6 @@ def test_hundreds_of_plays_and_stops_leave_no_thread(qtbot, tmp_path):
             widget.show()  # shown: it goes on
         widget.stop()
         music.stop()
-    qtbot.waitUntil(lambda: len(threading.enumerate()) <= before, timeout=60000)
+    qtbot.waitUntil(lambda: not players_alive(), timeout=60000)
+    assert len(threading.enumerate()) <= before
     assert not open_by_us(reel) and not open_by_us(song)

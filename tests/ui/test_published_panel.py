@@ -160,7 +160,8 @@ def test_stop_lets_go_of_the_cached_file(qtbot, window, reels):
     assert not player.playing and player.caption.text() == "" and not shows(panel, RED)
     qtbot.waitUntil(lambda: not open_by_us(path), timeout=5000)
     path.rename(path.with_name("evicted"))  # what the cache does to make room
-    assert not [t for t in threading.enumerate() if t.name in ("reel-video", "sound-out")]
+    players = ("reel-video", "sound-out")
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t.name in players])
 
 
 def test_a_damaged_reel_says_it_cannot_play(qtbot, window, reels, tmp_path):

@@ -100,6 +100,26 @@ class SelfTest:
         self.facts["export"] = out
         return f"{out.name}: {info.duration:.2f} s, {info.video_codec} + {info.audio_codec}"
 
+    def sound(self) -> str:
+        """The music preview's player: PyAV decodes a bundled track, PortAudio plays it (or,
+        with no output device, as here in CI, the silent clock stands in and says why)."""
+        from reeleditor.media.music import library
+        from reeleditor.media.sound_out import SoundOut
+
+        out = SoundOut(library()[0].path, start=1.0)
+        out.start()
+        started = time.monotonic()
+        while out.clock < 1.3 and not out.done.is_set() and time.monotonic() - started < 10:
+            time.sleep(0.02)
+        heard = out.clock
+        if not out.close():
+            raise StepFailed("the sound thread did not let go of the track within 5 s")
+        if out.error:
+            raise StepFailed(out.error)
+        if heard < 1.3:
+            raise StepFailed(f"the track's clock stood at {heard:.2f} s after 10 s")
+        return f"played 0.3 s of {library()[0].path.name} ({out.notice or 'on the output device'})"
+
     def speech(self) -> str:
         """The captions' recogniser loads its model (a data folder inside pocketsphinx)."""
         import numpy as np
@@ -157,7 +177,7 @@ class SelfTest:
             server.close()
 
 
-STEPS = ("record", "export", "speech", "publish", "poster", "window")
+STEPS = ("record", "export", "sound", "speech", "publish", "poster", "window")
 
 
 def run_self_test(main: Callable[[list[str]], int], home: str | None = None) -> int:

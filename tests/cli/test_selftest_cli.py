@@ -18,7 +18,7 @@ def test_the_self_test_runs_every_step_and_says_so_on_stdout():
     assert summary["ok"] is True
     assert summary["frozen"] is False
     steps = [s["step"] for s in summary["steps"]]
-    assert steps == ["record", "export", "speech", "publish", "poster", "window"]
+    assert steps == ["record", "export", "sound", "speech", "publish", "poster", "window"]
     assert all(s["ok"] for s in summary["steps"]), summary
     assert "all steps passed" in result.stderr
 

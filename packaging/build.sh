@@ -2,12 +2,30 @@
 # Builds the one-folder app (dist/reeleditor/) from packaging/reeleditor.spec, then runs the
 # frozen `reeleditor --self-test`; exits non-zero when either fails.
 #   packaging/build.sh            build + self-test (what CI runs)
-#   PYTHON=path/to/python         the interpreter whose packages go in (default .venv/bin/python;
-#                                 it needs PyInstaller: requirements/packaging.lock)
+#   PYTHON=path/to/python         build from that interpreter's packages instead (it needs
+#                                 PyInstaller: requirements/packaging.lock)
+# By default the packages come from build/venv, made here: requirements/packaging.lock (the
+# app's pins plus PyInstaller), with OpenCV and numpy swapped for the installer's own builds
+# of the same releases (packaging/build_wheels.py: OpenCV with only the modules the app
+# uses, numpy without OpenBLAS; about 15 minutes on 2 cores the first time, then cached),
+# so the developer's .venv keeps PyPI's. packaging/check_opencv.py then checks the app's
+# every cv2 name against that OpenCV.
 # Writes build/selftest.json (the self-test's report) and build/size.txt (the breakdown).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-.venv/bin/python}
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  venv=build/venv
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  python=$venv/bin/python
+  "$python" -m pip install -q --upgrade pip
+  "$python" -m pip install -q --require-hashes -r requirements/packaging.lock
+  wheels=$("$python" packaging/build_wheels.py --python "$python")
+  # shellcheck disable=SC2086  # one path per line, none with spaces (the cache's folders)
+  "$python" -m pip install -q --no-deps --force-reinstall $wheels
+  "$python" -m pip install -q --no-deps .
+fi
+"$python" packaging/check_opencv.py
 started=$(date +%s)
 "$python" -m PyInstaller packaging/reeleditor.spec --noconfirm --clean \
   --distpath dist --workpath build/pyinstaller --log-level WARN

@@ -49,8 +49,9 @@ def wanted(item: str) -> bool:
 
 def _symbol(lib: Path) -> tuple[str, int, int]:
     """The data symbol's name, address and size (`icudt73_dat`)."""
-    out = subprocess.run(["nm", "-D", "-S", "--defined-only", str(lib)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["nm", "-D", "-S", "--defined-only", str(lib)], capture_output=True, text=True, check=True
+    ).stdout
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 4 and re.fullmatch(r"icudt\d+_dat", parts[3]):
@@ -60,8 +61,9 @@ def _symbol(lib: Path) -> tuple[str, int, int]:
 
 def _file_offset(lib: Path, address: int) -> int:
     """Where in the file the byte at `address` lives, from the section headers."""
-    out = subprocess.run(["readelf", "-SW", str(lib)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["readelf", "-SW", str(lib)], capture_output=True, text=True, check=True
+    ).stdout
     for line in out.splitlines():
         fields = line.split("]", 1)[-1].split()
         if len(fields) >= 5 and fields[1] == "PROGBITS":
@@ -81,26 +83,39 @@ def slim(source: Path, target: Path) -> tuple[int, int]:
             package = f.read(size)
         full = work / f"{name[:-4]}l.dat"  # icudt73l.dat: little-endian, as icupkg expects
         full.write_bytes(package)
-        items = subprocess.run(["icupkg", "-l", str(full)], capture_output=True,
-                               text=True, check=True).stdout.split()
+        items = subprocess.run(
+            ["icupkg", "-l", str(full)], capture_output=True, text=True, check=True
+        ).stdout.split()
         removed = [item for item in items if not wanted(item)]
         (work / "remove.txt").write_text("\n".join(removed) + "\n")
         # the item names inside carry the package's name, which icupkg takes from the
         # output file's: it must be icudt73l.dat too, or ICU finds none of them
         (work / "small").mkdir()
         small = work / "small" / full.name
-        subprocess.run(["icupkg", "-r", str(work / "remove.txt"), str(full), str(small)],
-                       check=True)
+        subprocess.run(
+            ["icupkg", "-r", str(work / "remove.txt"), str(full), str(small)], check=True
+        )
         # the package needs 16-byte alignment; the symbol keeps its name and type
         (work / "data.S").write_text(
-            f'.section .rodata\n.balign 16\n.globl {name}\n.type {name}, @object\n'
+            f".section .rodata\n.balign 16\n.globl {name}\n.type {name}, @object\n"
             f'{name}:\n.incbin "{small}"\n.size {name}, . - {name}\n'
-            '.section .note.GNU-stack,"",@progbits\n')
+            '.section .note.GNU-stack,"",@progbits\n'
+        )
         soname = source.name
         out = work / soname
-        subprocess.run(["gcc", "-shared", "-nostdlib", f"-Wl,-soname,{soname}",
-                        "-Wl,-z,noexecstack", "-o", str(out), str(work / "data.S")],
-                       check=True)
+        subprocess.run(
+            [
+                "gcc",
+                "-shared",
+                "-nostdlib",
+                f"-Wl,-soname,{soname}",
+                "-Wl,-z,noexecstack",
+                "-o",
+                str(out),
+                str(work / "data.S"),
+            ],
+            check=True,
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, target)
     return len(items) - len(removed), len(removed)
@@ -112,9 +127,11 @@ def main(argv: list[str]) -> int:
         return 2
     source, target = Path(argv[0]), Path(argv[1])
     kept, removed = slim(source, target)
-    print(f"slim_icu: {source.name} {source.stat().st_size / 2**20:.1f} MiB -> "
-          f"{target.stat().st_size / 2**20:.1f} MiB ({kept} items kept, {removed} removed)",
-          file=sys.stderr)
+    print(
+        f"slim_icu: {source.name} {source.stat().st_size / 2**20:.1f} MiB -> "
+        f"{target.stat().st_size / 2**20:.1f} MiB ({kept} items kept, {removed} removed)",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -67,8 +67,14 @@ def _qt_answers(preload: Path | None) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     if preload is not None:  # same soname: Qt's libicuuc binds to this copy
         env["LD_PRELOAD"] = str(preload)
-    done = subprocess.run([sys.executable, "-c", QT_CHECK], env=env, capture_output=True,
-                          text=True, timeout=60, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", QT_CHECK],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     assert "Could not create collator" not in done.stderr, done.stderr
     return json.loads(done.stdout)
@@ -97,11 +103,18 @@ def test_a_package_icu_cannot_read_is_caught_by_the_collation_check(tmp_path):
     empty = tmp_path / "empty.S"  # a data library whose package has no items
     empty.write_text(".section .rodata\n.globl icudt73_dat\nicudt73_dat:\n.long 0\n")
     lib = tmp_path / _icu_data().name
-    subprocess.run(["gcc", "-shared", "-nostdlib", f"-Wl,-soname,{lib.name}", "-o", str(lib),
-                    str(empty)], check=True)
+    subprocess.run(
+        ["gcc", "-shared", "-nostdlib", f"-Wl,-soname,{lib.name}", "-o", str(lib), str(empty)],
+        check=True,
+    )
     env = dict(os.environ, LD_PRELOAD=str(lib), QT_QPA_PLATFORM="offscreen")
     done = subprocess.run(
         [sys.executable, "-c", "from reeleditor.ui.qt_text import check_collation as c; c()"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert done.returncode != 0
     assert "ICU collation data is missing" in done.stderr

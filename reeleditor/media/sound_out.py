@@ -18,12 +18,14 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import av
 import numpy as np
 
 from reeleditor.core.errors import MediaError
+from reeleditor.core.mixing import soft_limit
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +132,25 @@ class _Fifo:
 
 
 class SoundOut:
-    """Plays `path`'s first audio stream from `start` seconds at `volume` (0..1).
+    """Plays `path`'s first audio stream from `start` seconds at `volume` (0..2, as a cue's).
 
     After `start()`: `clock` runs, `done` is set when it played to the end (`finished`),
-    failed (`error`, one line naming the file) or was stopped. `notice` says why it is
-    silent when there is no output device.
+    failed (`error`, one line naming the file) or was stopped; then `on_done(self)` is
+    called, on the sound's thread. `notice` says why it is silent when there is no output
+    device.
     """
 
-    def __init__(self, path: Path | str, start: float = 0.0, volume: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        start: float = 0.0,
+        volume: float = 1.0,
+        on_done: Callable[[SoundOut], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.start_at = max(0.0, float(start))
         self.volume = volume
+        self.on_done = on_done
         self.error: str | None = None
         self.notice: str | None = None
         self.finished = False
@@ -149,6 +159,7 @@ class SoundOut:
         self._stop = threading.Event()
         self._paused = False
         self._latency = 0.0
+        self._tail_since: float | None = None  # when the device began playing out its buffer
         self._silent: PacedClock | None = None
         self._thread: threading.Thread | None = None
 
@@ -161,7 +172,10 @@ class SoundOut:
     @property
     def clock(self) -> float:
         """The file time being heard now, in seconds (from `start` until anything plays)."""
-        played = self._fifo.taken / RATE - self._latency
+        latency, tail_since = self._latency, self._tail_since
+        if tail_since is not None:  # all handed over: what the device holds is being heard
+            latency = max(0.0, latency - (time.monotonic() - tail_since))
+        played = self._fifo.taken / RATE - latency
         return self.start_at + max(0.0, played)
 
     @property
@@ -193,11 +207,17 @@ class SoundOut:
     def _run(self) -> None:
         output = None
         try:
+            # a play replaced at once (a seek, a double click) must not open the file, nor
+            # queue for the device behind the plays that are really wanted
+            if self._stop.is_set():
+                return
             container = open_local(self.path)
             with container:
                 stream = next(iter(container.streams.audio), None)
                 if stream is None:
                     raise MediaError(f"{self.path} has no sound in it")
+                if self._stop.is_set():
+                    return
                 output = self._open_output()
                 self._decode(container, stream, output)
             self._fifo.eof = True
@@ -211,8 +231,13 @@ class SoundOut:
             log.exception("sound not playing: %s", self.path)
         finally:
             if output is not None:
-                output.close()
+                try:
+                    output.close(cut=not self.finished)
+                except Exception as exc:  # a device gone mid-play: `done` must still be set
+                    log.warning("%s: the sound device did not close cleanly: %s", self.path, exc)
             self.done.set()
+            if self.on_done is not None:
+                self.on_done(self)
 
     def _open_output(self):
         try:
@@ -296,14 +321,21 @@ class SoundOut:
             output.pump()
             with fifo.cond:
                 fifo.cond.wait(TICK)
-        self._stop.wait(self._latency)  # the device's own buffer still sounds
+        # the device's own buffer still sounds: the clock runs on through it, to the end
+        self._tail_since = time.monotonic()
+        self._stop.wait(self._latency)
 
     def _fill(self, out: np.ndarray, frames: int) -> None:
-        """The device's callback: the next samples at the volume, silence while paused."""
-        got = 0 if self._paused else self._fifo.take_into(out, frames)
+        """The device's callback: the next samples at the volume; silence while paused,
+        once stopped (what the device still holds must not play on under the next sound)
+        and past the samples there are (PortAudio's buffer comes uncleared)."""
+        stopped = self._paused or self._stop.is_set()
+        got = 0 if stopped else self._fifo.take_into(out, frames)
         out[got:] = 0.0
         if got and self.volume != 1.0:
             out[:got] *= self.volume
+            if self.volume > 1.0:  # louder than the file: bent under 1 as the export's limiter
+                out[:got] = soft_limit(out[:got])
 
 
 class _NoDevice(Exception):
@@ -354,10 +386,14 @@ class _DeviceOutput:
     def pump(self) -> None:
         pass  # the callback takes samples on PortAudio's own thread
 
-    def close(self) -> None:
+    def close(self, cut: bool) -> None:
+        """`cut`: stopped by the caller, so what the device holds is dropped, not played."""
         with _PORTAUDIO:
             try:
-                self.stream.stop()
+                if cut:
+                    self.stream.abort()
+                else:
+                    self.stream.stop()
             finally:
                 self.stream.close()
 
@@ -386,5 +422,5 @@ class _SilentOutput:
         if got < due and not self.fifo.eof:
             self.clock.set(self.taken / RATE)  # starved: wait for the decoder, as a device does
 
-    def close(self) -> None:
+    def close(self, cut: bool) -> None:
         self.clock.pause()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from reeleditor.core.draft import Draft
 
@@ -16,9 +16,12 @@ class MusicPlayer(QObject):
     """Starts the song where the reel is (cue start + reel time), at the cue's volume.
 
     The file is opened, decoded and the sound device opened on the SoundOut's own thread:
-    `play` and `stop` return at once. A failure there (a damaged song) is logged, and
-    `playing` turns False, which is what the voice mix looks at before starting again.
+    `play` and `stop` return at once. A failure there (a damaged song) comes out as
+    `failed` (one line naming the file, on the GUI thread), since `play` cannot raise it,
+    and `playing` turns False, which is what the voice mix looks at before starting again.
     """
+
+    failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,10 +38,19 @@ class MusicPlayer(QObject):
         if cue is None:
             return
         self.stop()
-        self.sound = SoundOut(track, cue.start + reel_time, min(1.0, cue.volume))
+        # the cue's 0..2: SoundOut limits what goes over 1 as the export does
+        self.sound = SoundOut(track, cue.start + reel_time, cue.volume, self._on_sound_done)
         self.sound.start()
 
     def stop(self) -> None:
         sound, self.sound = self.sound, None
         if sound is not None:
             sound.stop()  # its thread closes the device and the file
+
+    def _on_sound_done(self, sound) -> None:
+        # on the sound's thread: the signal is queued to the GUI thread by Qt
+        if sound.error and sound is self.sound:  # a song already replaced is nobody's concern
+            try:
+                self.failed.emit(sound.error)
+            except RuntimeError:  # the player was deleted with its window meanwhile
+                log.info("music failed after its player was closed: %s", sound.error)

@@ -152,6 +152,69 @@ def test_without_portaudio_it_is_silent_and_says_so(tmp_path, monkeypatch):
     assert "sounddevice" in sound.notice
 
 
+def test_a_sound_stopped_before_its_thread_runs_opens_neither_file_nor_device(
+    tmp_path, no_output_device
+):
+    # a play replaced at once (a quick seek) must not queue for the device behind the next
+    path = make_wav(tmp_path / "song.wav", seconds=5.0)
+    calls = []
+    sound = SoundOut(path, on_done=calls.append)
+    sound.stop()
+    sound.start()
+    assert sound.done.wait(20) and not sound.finished and sound.error is None
+    assert sound.notice is None  # no device was tried (the machine has none: it would say so)
+    assert calls == [sound]
+
+
+def test_a_device_that_fails_to_close_still_ends_the_sound(tmp_path, monkeypatch, caplog):
+    def gone(self, cut):
+        raise OSError("device unplugged")
+
+    monkeypatch.setitem(__import__("sys").modules, "sounddevice", None)  # the silent output
+    monkeypatch.setattr(sound_out._SilentOutput, "close", gone)
+    sound = SoundOut(make_wav(tmp_path / "song.wav", seconds=0.2))
+    sound.start()
+    assert sound.done.wait(20) and sound.finished and sound.error is None
+    assert "device unplugged" in caplog.text
+    assert not open_by_us(sound.path)
+
+
+def callback_buffer(frames: int) -> np.ndarray:
+    """What PortAudio hands the callback: float32 (frames, 2), holding stale bytes."""
+    return np.full((frames, 2), np.nan, np.float32)
+
+
+def test_the_callback_pads_an_underflow_with_silence(tmp_path):
+    sound = SoundOut(tmp_path / "unused.wav", volume=0.5)
+    sound._fifo.put(np.full((100, 2), 0.8, np.float32))
+    out = callback_buffer(256)
+    sound._fill(out, 256)
+    assert np.allclose(out[:100], 0.4) and not out[100:].any()
+    assert sound._fifo.taken == 100 and out.dtype == np.float32
+
+
+def test_the_callback_is_silent_once_stopped(tmp_path):
+    sound = SoundOut(tmp_path / "unused.wav")
+    sound._fifo.put(np.full((512, 2), 0.5, np.float32))
+    sound.stop()
+    out = callback_buffer(256)
+    sound._fill(out, 256)
+    assert not out.any() and sound._fifo.taken == 0  # nothing more reaches the speakers
+
+
+def test_a_volume_over_one_is_limited_as_the_export_does(tmp_path):
+    from reeleditor.core.mixing import soft_limit
+
+    sound = SoundOut(tmp_path / "unused.wav", volume=2.0)
+    block = np.linspace(-0.9, 0.9, 200, dtype=np.float32).reshape(100, 2)
+    sound._fifo.put(block)
+    out = callback_buffer(100)
+    sound._fill(out, 100)
+    assert np.abs(out).max() < 1.0 and np.abs(out).max() > 0.95
+    assert np.allclose(out, soft_limit(block * 2.0))
+    assert np.allclose(out[np.abs(block) < 0.4], block[np.abs(block) < 0.4] * 2.0)
+
+
 # -- pictures ------------------------------------------------------------------------------
 
 
@@ -244,3 +307,16 @@ def test_it_plays_through_a_real_device(tmp_path, pulse_server):  # noqa: F811 -
     assert loud.size > RATE // 2, "the tone did not reach the sink"
     spectrum = np.abs(np.fft.rfft(recorded[-RATE // 2 :]))
     assert abs(np.argmax(spectrum) * RATE / (RATE // 2) - 440) < 10
+
+
+def test_through_a_device_the_clock_reaches_the_end_as_the_last_sample_sounds(
+    tmp_path,
+    pulse_server,  # noqa: F811 - the fixture
+):
+    # the clock is the samples handed over less the device's latency; once all are handed
+    # over it must run on through that latency, or the pictures after it start late
+    sound = SoundOut(make_wav(tmp_path / "tone.wav", seconds=1.0, rate=48000))
+    sound.start()
+    assert sound.done.wait(20) and sound.finished and not sound.silent
+    assert sound._latency > 0  # a real device's buffer, or the test proves nothing
+    assert abs(sound.clock - 1.0) < 1e-3

@@ -47,6 +47,37 @@ def test_a_damaged_song_stops_playing_without_troubling_the_window(qtbot, tmp_pa
     assert str(song) in music.sound.error
 
 
+def test_a_song_that_cannot_play_is_said_on_the_gui_thread(qtbot, tmp_path):
+    # play() returns before the file is opened: the failure has to come back as a signal
+    song = tmp_path / "missing.mp3"
+    music = MusicPlayer()
+    with qtbot.waitSignal(music.failed, timeout=15000) as blocker:
+        music.play(draft_with(song), song, 0.0)
+    assert str(song) in blocker.args[0] and "\n" not in blocker.args[0]
+
+
+def test_a_replaced_song_that_fails_is_not_said(qtbot, tmp_path):
+    bad, good = tmp_path / "missing.mp3", make_wav(tmp_path / "song.wav", seconds=5.0)
+    music = MusicPlayer()
+    said = []
+    music.failed.connect(said.append)
+    music.play(draft_with(bad), bad, 0.0)
+    first = music.sound
+    music.play(draft_with(good), good, 0.0)
+    assert first.done.wait(10)
+    qtbot.waitUntil(lambda: music.sound.clock > 0.1, timeout=15000)
+    assert said == []
+    music.stop()
+
+
+def test_the_cue_volume_over_one_is_played_louder(qtbot, tmp_path):
+    song = make_wav(tmp_path / "song.wav", seconds=1.0)
+    music = MusicPlayer()
+    music.play(draft_with(song, volume=1.6), song, 0.0)
+    assert music.sound.volume == 1.6  # the export plays it at 1.6 (limited), not at 1
+    music.stop()
+
+
 def test_the_reel_player_shows_the_pictures_at_the_clock(qtbot, tmp_path):
     reel = make_video(tmp_path / "reel.mp4", seconds=2.0, colours=(RED, BLUE))
     widget = ReelPlayerWidget()

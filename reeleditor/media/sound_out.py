@@ -161,6 +161,7 @@ class SoundOut:
         self._latency = 0.0
         self._tail_since: float | None = None  # when the device began playing out its buffer
         self._silent: PacedClock | None = None
+        self._output: _DeviceOutput | _SilentOutput | None = None  # the thread's own
         self._thread: threading.Thread | None = None
 
     # -- the caller's side -------------------------------------------------------------------
@@ -205,7 +206,6 @@ class SoundOut:
 
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
-        output = None
         try:
             # a play replaced at once (a seek, a double click) must not open the file, nor
             # queue for the device behind the plays that are really wanted
@@ -218,10 +218,10 @@ class SoundOut:
                     raise MediaError(f"{self.path} has no sound in it")
                 if self._stop.is_set():
                     return
-                output = self._open_output()
-                self._decode(container, stream, output)
+                self._output = self._open_output()
+                self._decode(container, stream)
             self._fifo.eof = True
-            self._drain(output)
+            self._drain()
             self.finished = not self._stop.is_set()
         except MediaError as exc:
             self.error = str(exc)
@@ -230,9 +230,9 @@ class SoundOut:
             self.error = f"{self.path} could not be played: {type(exc).__name__}: {exc}"
             log.exception("sound not playing: %s", self.path)
         finally:
-            if output is not None:
+            if self._output is not None:
                 try:
-                    output.close(cut=not self.finished)
+                    self._output.close(cut=not self.finished)
                 except Exception as exc:  # a device gone mid-play: `done` must still be set
                     log.warning("%s: the sound device did not close cleanly: %s", self.path, exc)
             self.done.set()
@@ -252,7 +252,7 @@ class SoundOut:
         self._silent = PacedClock()
         return _SilentOutput(self)
 
-    def _decode(self, container, stream, output) -> None:
+    def _decode(self, container, stream) -> None:
         seek_near(container, stream, self.start_at)
         stream.thread_type = "AUTO"
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
@@ -266,7 +266,7 @@ class SoundOut:
                         position = self._lead_in(frame.time)
                     for out in resampler.resample(frame):
                         position = self._keep(out, position)
-                    started = self._pace(output, started)
+                    started = self._pace(started)
                     if self._stop.is_set():
                         return
         except av.error.FFmpegError as exc:
@@ -282,7 +282,7 @@ class SoundOut:
         for out in resampler.resample(None):
             self._keep(out, position)
         if not started:
-            output.start()
+            self._output.start()
 
     def _lead_in(self, first: float | None) -> float:
         """Silence for sound that starts after `start_at`, so `clock` stays file time."""
@@ -301,29 +301,50 @@ class SoundOut:
             self._fifo.put(samples[skip:])
         return position + len(samples) / RATE
 
-    def _pace(self, output, started: bool) -> bool:
+    def _pace(self, started: bool) -> bool:
         """Start the output once some sound is ready; wait while the buffer is full."""
         fifo = self._fifo
         if not started and fifo.buffered >= PREFILL_SECONDS * RATE:
-            output.start()
+            self._output.start()
             started = True
         while started and fifo.buffered >= fifo.limit and not self._stop.is_set():
-            output.pump()
+            self._pump()
             with fifo.cond:
                 fifo.cond.wait(TICK)
-        output.pump()
+        self._pump()
         return started
 
-    def _drain(self, output) -> None:
+    def _drain(self) -> None:
         """The file is decoded: let the output play what is left (and its own buffer)."""
         fifo = self._fifo
         while fifo.buffered > 0 and not self._stop.is_set():
-            output.pump()
+            self._pump()
             with fifo.cond:
                 fifo.cond.wait(TICK)
         # the device's own buffer still sounds: the clock runs on through it, to the end
         self._tail_since = time.monotonic()
         self._stop.wait(self._latency)
+
+    def _pump(self) -> None:
+        try:
+            self._output.pump()
+        except _NoDevice as exc:
+            self._fall_silent(str(exc))
+
+    def _fall_silent(self, reason: str) -> None:
+        """The device ended mid-play (unplugged, its sound server gone): without this the
+        buffer never empties and the clock, and the pictures timed by it, stand still."""
+        device = self._output
+        try:
+            device.close(cut=True)
+        except Exception as exc:  # it is gone: closing it may fail too
+            log.info("%s: closing the lost sound device failed: %s", self.path, exc)
+        self.notice = f"{reason}: playing silently"
+        log.warning("%s: %s, the sound's clock runs on silently", self.path, reason)
+        # the clock goes on from the samples handed over, less the latency as before
+        self._silent = PacedClock()
+        self._output = _SilentOutput(self)
+        self._output.start()
 
     def _fill(self, out: np.ndarray, frames: int) -> None:
         """The device's callback: the next samples at the volume; silence while paused,
@@ -384,7 +405,10 @@ class _DeviceOutput:
         pass  # started when opened
 
     def pump(self) -> None:
-        pass  # the callback takes samples on PortAudio's own thread
+        # the callback takes samples on PortAudio's own thread; PortAudio ends the stream
+        # when the device fails (an ALSA device unplugged, PulseAudio's sink gone)
+        if not self.stream.active:
+            raise _NoDevice("the sound device stopped")
 
     def close(self, cut: bool) -> None:
         """`cut`: stopped by the caller, so what the device holds is dropped, not played."""

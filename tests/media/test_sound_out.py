@@ -320,3 +320,28 @@ def test_through_a_device_the_clock_reaches_the_end_as_the_last_sample_sounds(
     assert sound.done.wait(20) and sound.finished and not sound.silent
     assert sound._latency > 0  # a real device's buffer, or the test proves nothing
     assert abs(sound.clock - 1.0) < 1e-3
+
+
+def test_a_device_lost_mid_play_leaves_the_clock_running_silently(
+    tmp_path,
+    pulse_server,  # noqa: F811 - the fixture
+):
+    # the null sink unloaded under the stream, as a headset unplugged: PortAudio ends the
+    # stream, and the clock (and the pictures timed by it) must not stand still
+    import os
+    import subprocess
+
+    pactl = ["pactl", "-s", os.environ["PULSE_SERVER"]]
+    sound = SoundOut(make_wav(tmp_path / "tone.wav", seconds=2.0, rate=48000))
+    sound.start()
+    try:
+        wait_for(lambda: sound.clock > 0.3)
+        subprocess.run([*pactl, "unload-module", "module-null-sink"], check=True, timeout=10)
+        assert sound.done.wait(20) and sound.finished and sound.error is None
+        assert sound.silent and sound.notice == "the sound device stopped: playing silently"
+        assert abs(sound.clock - 2.0) < 0.05
+    finally:
+        sound.close()
+        load = ["load-module", "module-null-sink", "sink_name=reelnull", "rate=48000"]
+        subprocess.run([*pactl, *load], check=True, timeout=10)
+        subprocess.run([*pactl, "set-default-sink", "reelnull"], check=True, timeout=10)

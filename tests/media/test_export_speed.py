@@ -117,7 +117,9 @@ def test_preview_frame_equals_export_frame_inside_a_2x_segment(
         finally:
             player.close()
         index = round(reel_time * FPS)
-        assert frame is not None and player.position == pytest.approx(index / FPS)
+        # the frame's own index, not the player's position: a busy machine lets the player
+        # move on a frame between the frame's arrival and this line
+        assert frame is not None
         assert frame.reel_index == index  # the look's grain follows the reel, as in the export
         assert np.array_equal(frame.image, shaped[index])
         assert _source_number(frame.image) == 2 * index

@@ -25,7 +25,7 @@ import av
 import numpy as np
 
 from reeleditor.core.errors import MediaError
-from reeleditor.core.mixing import soft_limit
+from reeleditor.core.mixing import LOOP_CROSSFADE, soft_limit
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ class SoundOut:
     After `start()`: `clock` runs, `done` is set when it played to the end (`finished`),
     failed (`error`, one line naming the file) or was stopped; then `on_done(self)` is
     called, on the sound's thread. `notice` says why it is silent when there is no output
-    device.
+    device. With `loop`, the song starts again at its end (and a start past its end wraps)
+    with the export's crossfade at the seam (core/mixing.music_bed); `clock` then counts on
+    as if the song were repeated.
     """
 
     def __init__(
@@ -146,11 +148,17 @@ class SoundOut:
         start: float = 0.0,
         volume: float = 1.0,
         on_done: Callable[[SoundOut], None] | None = None,
+        loop: bool = False,
     ) -> None:
         self.path = Path(path)
         self.start_at = max(0.0, float(start))
         self.volume = volume
         self.on_done = on_done
+        self.loop = loop
+        self._held = np.zeros((0, CHANNELS), np.float32)  # a looping song's last samples ...
+        self._tail: np.ndarray | None = None  # ... which, at a seam, fade into its start
+        self._kept = 0  # samples of the file kept so far (the decoder's count, no lock)
+        self._started = False  # the output was started (after the prefill)
         self.error: str | None = None
         self.notice: str | None = None
         self.finished = False
@@ -253,36 +261,67 @@ class SoundOut:
         return _SilentOutput(self)
 
     def _decode(self, container, stream) -> None:
-        seek_near(container, stream, self.start_at)
         stream.thread_type = "AUTO"
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
+        self._started = False
+        start, first = self.start_at, True
+        while True:
+            end, kept = self._decode_pass(container, stream, resampler, start, first)
+            if self._stop.is_set():
+                return
+            if not self.loop or (not kept and not first) or not self._rewind(container):
+                break
+            if end is None and container.duration:  # the seek went past the end: no frame
+                end = container.duration / av.time_base
+            if end is None or end < 4 * LOOP_CROSSFADE:
+                break  # nothing to repeat (or a blip): once is enough
+            if kept:
+                self._seam(end)
+                start = 0.0
+            else:  # it starts past the end: where the export's repeats put it
+                start = start % end
+            first = False
+        for out in resampler.resample(None):  # its last few samples, from the last pass
+            self._keep(out, start if end is None else end, start)
+        self._put_held()
+        if not self._started:
+            self._output.start()
+
+    def _decode_pass(self, container, stream, resampler, start: float, first: bool):
+        """Decode from `start` to the end of the file: (the file time where it ended, or
+        None when nothing decoded; whether any sample was queued)."""
+        seek_near(container, stream, start)  # a repeat from 0 was rewound already
         position: float | None = None  # the file time of the next sample to keep
-        started = False
+        kept_before = self._kept
         packets = container.demux(stream)
         try:
             for packet in packets:
                 for frame in packet.decode():
                     if position is None:
-                        position = self._lead_in(frame.time)
+                        position = self._lead_in(frame.time) if first else (frame.time or 0.0)
                     for out in resampler.resample(frame):
-                        position = self._keep(out, position)
-                    started = self._pace(started)
+                        position = self._keep(out, position, start)
+                    self._started = self._pace(self._started)
                     if self._stop.is_set():
-                        return
+                        return position, True
         except av.error.FFmpegError as exc:
-            if position is None:  # nothing decoded: not sound at all
+            if position is None and first:  # nothing decoded: not sound at all
                 raise MediaError(f"{self.path} cannot be played as sound: {exc}") from exc
             log.warning("%s is damaged after %.1f s: the rest is not played", self.path, position)
         finally:
             packets.close()
-        if position is None:
-            if self.start_at > 0:
-                return  # it starts past the end of the sound: nothing to play
+        if position is None and first and start <= 0:
             raise MediaError(f"{self.path} has no sound that decodes")
-        for out in resampler.resample(None):
-            self._keep(out, position)
-        if not started:
-            self._output.start()
+        return position, self._kept > kept_before  # None past the end: nothing to play
+
+    def _rewind(self, container) -> bool:
+        """Back to the top for the next repeat; False where the file cannot seek."""
+        try:
+            container.seek(0)
+        except av.error.FFmpegError as exc:
+            log.info("%s cannot seek back to repeat: it plays once (%s)", self.path, exc)
+            return False
+        return True
 
     def _lead_in(self, first: float | None) -> float:
         """Silence for sound that starts after `start_at`, so `clock` stays file time."""
@@ -292,14 +331,51 @@ class SoundOut:
             return self.start_at + lead
         return self.start_at if first is None else first
 
-    def _keep(self, frame, position: float) -> float:
-        """Queue the samples at or after `start_at` (a seek lands a little before it)."""
+    def _keep(self, frame, position: float, start: float) -> float:
+        """Queue the samples at or after `start` (a seek lands a little before it)."""
         # packed float: one plane, (1, n * 2); copied, the frame's buffer is PyAV's
         samples = frame.to_ndarray().reshape(-1, CHANNELS).copy()
-        skip = min(len(samples), max(0, round((self.start_at - position) * RATE)))
+        skip = min(len(samples), max(0, round((start - position) * RATE)))
         if skip < len(samples):
-            self._fifo.put(samples[skip:])
+            self._kept += len(samples) - skip
+            self._put(samples[skip:])
         return position + len(samples) / RATE
+
+    def _put(self, samples: np.ndarray) -> None:
+        """Queue samples; a looping song holds its newest LOOP_CROSSFADE back for a seam."""
+        if not self.loop:
+            self._fifo.put(samples)
+            return
+        held = np.concatenate([self._held, samples])
+        if self._tail is not None:  # a repeat began: its head fades in over the old tail
+            n = len(self._tail)
+            if len(held) < n:
+                self._held = held
+                return
+            ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
+            held[:n] = self._tail * (1.0 - ramp) + held[:n] * ramp
+            self._tail = None
+        keep = len(held) - round(LOOP_CROSSFADE * RATE)
+        if keep > 0:
+            self._fifo.put(held[:keep])
+            held = held[keep:]
+        self._held = held
+
+    def _seam(self, length: float) -> None:
+        """A pass ended and the song repeats: its tail (as long as the export's crossfade,
+        a quarter of a short song at most) waits to be faded into the next pass's head."""
+        fade = min(round(LOOP_CROSSFADE * RATE), round(length * RATE) // 4, len(self._held))
+        if len(self._held) > fade:
+            self._fifo.put(self._held[: len(self._held) - fade])
+        self._tail = self._held[len(self._held) - fade :] if fade else None
+        self._held = np.zeros((0, CHANNELS), np.float32)
+
+    def _put_held(self) -> None:
+        """The end: what is held back plays (a repeat stopped within its seam: the tail too)."""
+        for block in (self._tail, self._held):
+            if block is not None and len(block):
+                self._fifo.put(block)
+        self._tail, self._held = None, np.zeros((0, CHANNELS), np.float32)
 
     def _pace(self, started: bool) -> bool:
         """Start the output once some sound is ready; wait while the buffer is full."""

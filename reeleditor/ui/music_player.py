@@ -31,15 +31,22 @@ class MusicPlayer(QObject):
     def playing(self) -> bool:
         return self.sound is not None and not self.sound.done.is_set()
 
-    def play(self, draft: Draft, track: Path, reel_time: float) -> None:
+    def play(self, draft: Draft, track: Path, reel_time: float, loop: bool | None = None) -> None:
+        """`loop` (by default: when the draft has takes) repeats a song shorter than the
+        reel, as the export does; a bare cue (the voice mix's soundtrack, already as long
+        as the reel) must play once, or its start would be heard again after its end."""
         from reeleditor.media.sound_out import SoundOut  # av loads when music first plays
 
         cue = draft.music
         if cue is None:
             return
         self.stop()
+        if loop is None:
+            loop = bool(draft.segments)
         # the cue's 0..2: SoundOut limits what goes over 1 as the export does
-        self.sound = SoundOut(track, cue.start + reel_time, cue.volume, self._on_sound_done)
+        self.sound = SoundOut(
+            track, cue.start + reel_time, cue.volume, self._on_sound_done, loop=loop
+        )
         self.sound.start()
 
     def stop(self) -> None:

@@ -215,6 +215,71 @@ def test_a_volume_over_one_is_limited_as_the_export_does(tmp_path):
     assert np.allclose(out[np.abs(block) < 0.4], block[np.abs(block) < 0.4] * 2.0)
 
 
+class RecordingOutput:
+    """A device stand-in that takes every sample as soon as it is queued and keeps it,
+    and stops the sound once it has `upto`; the decoder feeding it is the real one."""
+
+    def __init__(self, sound: SoundOut, upto: int) -> None:
+        self.sound, self.upto, self.blocks = sound, upto, []
+
+    def start(self) -> None:
+        pass
+
+    def pump(self) -> None:
+        out = np.empty((self.sound._fifo.buffered, 2), np.float32)
+        self.blocks.append(out[: self.sound._fifo.take_into(out, len(out))])
+        if sum(len(b) for b in self.blocks) >= self.upto:
+            self.sound.stop()
+
+    def close(self, cut: bool) -> None:
+        pass
+
+    def played(self) -> np.ndarray:
+        return np.concatenate(self.blocks)[: self.upto]
+
+
+@pytest.mark.parametrize(
+    ("start", "within"),
+    # a sample early or late is ~0.02 here; a wrapped start may be two off (the song's
+    # length is known from its duration then, not counted): 40 µs, inaudible
+    [(0.3, 0.01), (2.3, 0.05)],
+    ids=["within", "past-the-end"],
+)
+def test_a_looping_song_repeats_as_the_export_does(tmp_path, monkeypatch, start, within):
+    # the export repeats a song shorter than the reel, crossfaded at each seam, and wraps a
+    # start past its end (core/mixing.music_bed); the preview must be heard the same
+    from reeleditor.core.mixing import music_bed
+    from reeleditor.media.music import decode_audio
+
+    path = make_wav(tmp_path / "short.wav", seconds=1.0)  # 44.1 kHz mono: resampled, upmixed
+    upto = round(3.5 * RATE)  # three seams
+    outputs = []
+
+    def recording(sound):
+        outputs.append(RecordingOutput(sound, upto))
+        return outputs[-1]
+
+    monkeypatch.setattr(SoundOut, "_open_output", recording)
+    sound = SoundOut(path, start=start, loop=True)
+    sound.start()
+    assert sound.done.wait(30) and sound.error is None
+    played = outputs[0].played()
+    expected = music_bed(decode_audio(path, RATE), start, upto, RATE).T
+    assert played.shape == expected.shape
+    assert np.abs(played - expected).max() < within  # a missed seam would be ~0.4
+
+
+def test_a_song_that_does_not_loop_plays_once(tmp_path, monkeypatch):
+    outputs = []
+    monkeypatch.setattr(
+        SoundOut, "_open_output", lambda s: outputs.append(RecordingOutput(s, 10**9)) or outputs[-1]
+    )
+    sound = SoundOut(make_wav(tmp_path / "short.wav", seconds=0.5), start=0.1)
+    sound.start()
+    assert sound.done.wait(20) and sound.finished
+    assert len(outputs[0].played()) == round(0.4 * RATE)
+
+
 # -- pictures ------------------------------------------------------------------------------
 
 

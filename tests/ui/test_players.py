@@ -78,6 +78,21 @@ def test_the_cue_volume_over_one_is_played_louder(qtbot, tmp_path):
     music.stop()
 
 
+def test_a_draft_with_takes_repeats_its_song_and_a_bare_cue_does_not(qtbot, tmp_path):
+    from reeleditor.core.draft import Segment
+
+    song = make_wav(tmp_path / "song.wav", seconds=0.5)
+    music = MusicPlayer()
+    music.play(draft_with(song), song, 0.0)  # the voice mix's soundtrack: once
+    assert not music.sound.loop and music.sound.done.wait(15) and not music.playing
+    draft = draft_with(song).with_changes(segments=(Segment("media/a.mp4", 3.0, "a"),))
+    music.play(draft, song, 0.0)  # a reel longer than its song: the song repeats
+    assert music.sound.loop
+    qtbot.waitUntil(lambda: music.sound.clock > 1.2, timeout=15000)
+    assert music.playing
+    music.stop()
+
+
 def test_the_reel_player_shows_the_pictures_at_the_clock(qtbot, tmp_path):
     reel = make_video(tmp_path / "reel.mp4", seconds=2.0, colours=(RED, BLUE))
     widget = ReelPlayerWidget()

@@ -49,7 +49,8 @@ class VideoPlayback:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._frames: collections.deque[tuple[float, np.ndarray]] = collections.deque()
-        self._last_time: float | None = None  # of the last picture decoded
+        self._last_time: float | None = None  # of the last picture queued
+        self._decoded = False  # any picture decoded, even one before `start`
         self._step = 1 / 30  # one picture's duration, from the stream's rate
         self._eof = False
         self._sound: SoundOut | None = None
@@ -154,7 +155,10 @@ class VideoPlayback:
                                 return
                 finally:
                     packets.close()
-            if self._last_time is None and not self._stop.is_set():
+            # pictures that all come before `start` are no fault: a reel paused (hidden)
+            # past its last picture, while its sound or the device's buffer played on,
+            # goes on from there and simply ends
+            if not self._decoded and not self._stop.is_set():
                 raise MediaError(f"{self.path} has no pictures that decode")
         except MediaError as exc:
             self._error = str(exc)
@@ -173,6 +177,7 @@ class VideoPlayback:
 
     def _queue(self, frame, has_sound: bool) -> bool:
         """Wait for room, then queue the picture; False when stopped."""
+        self._decoded = True
         t = frame.time if frame.time is not None else (self._last_time or 0.0) + self._step
         if t < self.start_at - self._step / 2:
             return not self._stop.is_set()  # a seek lands on the keyframe before `start`

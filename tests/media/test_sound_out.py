@@ -326,6 +326,16 @@ def test_a_local_hls_playlist_plays_from_its_segments(tmp_path, start):
     assert abs(shown[0][0] - start) < 0.1
 
 
+@pytest.mark.parametrize("start", [0.99, 5.0])
+def test_a_start_past_the_last_picture_just_ends(tmp_path, start):
+    # the widget resumes a hidden reel where its clock stood; past the last picture (the
+    # sound and the device's buffer play on after it) that is the end, not a damaged file
+    path = make_video(tmp_path / "reel.mp4", seconds=1.0)  # the last picture at 0.967 s
+    playback = VideoPlayback(path, start=start)
+    assert play_through(playback) == []  # it returned: ended, or failed ...
+    assert playback.error is None and not open_by_us(path)  # ... and it did not fail
+
+
 def test_a_corrupt_video_gives_one_line_naming_it(tmp_path):
     path = tmp_path / "broken.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)

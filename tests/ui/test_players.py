@@ -51,9 +51,13 @@ def test_a_song_that_cannot_play_is_said_on_the_gui_thread(qtbot, tmp_path):
     # play() returns before the file is opened: the failure has to come back as a signal
     song = tmp_path / "missing.mp3"
     music = MusicPlayer()
+    threads = []
+    music.failed.connect(lambda _message: threads.append(threading.current_thread()))
     with qtbot.waitSignal(music.failed, timeout=15000) as blocker:
         music.play(draft_with(song), song, 0.0)
     assert str(song) in blocker.args[0] and "\n" not in blocker.args[0]
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert threads == [threading.main_thread()]  # a slot may touch widgets
 
 
 def test_a_replaced_song_that_fails_is_not_said(qtbot, tmp_path):

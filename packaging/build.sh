@@ -20,9 +20,11 @@ if [ -z "$python" ]; then
   python=$venv/bin/python
   "$python" -m pip install -q --upgrade pip
   "$python" -m pip install -q --require-hashes -r requirements/packaging.lock
-  wheels=$("$python" packaging/build_wheels.py --python "$python")
-  # shellcheck disable=SC2086  # one path per line, none with spaces (the cache's folders)
-  "$python" -m pip install -q --no-deps --force-reinstall $wheels
+  if [ "$(uname -s)" = Linux ]; then  # the recipes are written for Linux (V4L2) so far
+    wheels=$("$python" packaging/build_wheels.py --python "$python")
+    # shellcheck disable=SC2086  # one path per line, none with spaces (the cache's folders)
+    "$python" -m pip install -q --no-deps --force-reinstall $wheels
+  fi
   "$python" -m pip install -q --no-deps .
 fi
 "$python" packaging/check_opencv.py

@@ -64,6 +64,7 @@ class Recipe:
     config: tuple[str, ...] = ()  # pip --config-settings (meson's setup-args for numpy)
     patch: Callable[[Path], None] | None = None
     what: str = ""
+    tools: tuple[str, ...] = ()  # programs the build needs beyond a compiler: checked first
 
 
 OPENCV_CMAKE = (
@@ -84,6 +85,9 @@ RECIPES = {
         env={"ENABLE_HEADLESS": "1", "CMAKE_ARGS": " ".join(OPENCV_CMAKE)},
         patch=_opencv_setup_patch,
         what="core, imgproc, imgcodecs, videoio",
+        # libjpeg-turbo's SIMD is assembled with NASM; without it OpenCV quietly builds the
+        # C paths and JPEG encoding is 4x slower (benchmarks/opencv_build.py showed it)
+        tools=("cmake", "nasm"),
     ),
     "numpy": Recipe(
         config=(
@@ -122,6 +126,7 @@ def cache_key(name: str, python: str) -> str:
         lock_blocks(name),
         repr(sorted(recipe.env.items())),
         repr(recipe.config),
+        repr(recipe.tools),
         version,
         patch,
     ]
@@ -136,6 +141,12 @@ def build(name: str, python: str) -> Path:
     if found:
         print(f"build_wheels: {name} from the cache ({cached})", file=sys.stderr)
         return found[0]
+    missing = [tool for tool in recipe.tools if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(
+            f"build_wheels: building {name} needs {', '.join(missing)}; install them "
+            "(scripts/install-system-packages.sh --test does)"
+        )
     with tempfile.TemporaryDirectory(prefix=f"build-{name}-") as tmp:
         work = Path(tmp)
         requirement = work / "req.txt"

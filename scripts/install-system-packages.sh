@@ -8,7 +8,7 @@
 #       cloud's engines that deploy/local-cluster.sh and tests/cloud start on loopback:
 #       PostgreSQL, Redis, nginx (moto, the S3 server, comes from the lock's test extra);
 #       espeak-ng, which speaks the captions tests' scripts (they fail without it in CI);
-#       and the installer's build tools: a C++ compiler and CMake (packaging/build-opencv.sh),
+#       and the installer's build tools: a C++ compiler, CMake and NASM (packaging/build_wheels.py),
 #       icu-devtools and binutils (packaging/slim_icu.py)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ if [ "${1:-}" = "--test" ]; then
   pkgs="$pkgs postgresql redis-server nginx curl"
   pkgs="$pkgs chromium"
   pkgs="$pkgs espeak-ng"
-  pkgs="$pkgs g++ cmake icu-devtools binutils"
+  pkgs="$pkgs g++ cmake nasm icu-devtools binutils"
   # A Node.js from elsewhere (nodesource) carries its own npm; Debian's npm would clash.
   command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 fi

@@ -62,6 +62,12 @@ class PreviewController(QObject):
         self._camera_task: Task | None = None
         self._closed = False
         self.mixed = None  # ui/voice_mix.MixedSound: the whole mix, for a reel with a voice-over
+        # a song that cannot play fails on the sound's own thread, after play() returned
+        music.failed.connect(self._on_music_failed)
+
+    @Slot(str)
+    def _on_music_failed(self, message: str) -> None:
+        self.notice.emit(f"music not playing: {message}")
 
     def start(self) -> None:
         self.pipeline.start()

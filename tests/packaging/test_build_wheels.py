@@ -72,3 +72,16 @@ def test_a_name_missing_from_the_opencv_build_is_reported():
     fake.utils = types.ModuleType("cv2.utils")
     chains = {("resize",), ("inpaint",), ("utils", "logging"), ("resize", "__doc__")}
     assert check_opencv.missing_names(fake, chains) == ["cv2.inpaint", "cv2.utils.logging"]
+
+
+def test_a_missing_build_tool_is_named_before_anything_is_downloaded(monkeypatch, tmp_path):
+    monkeypatch.setattr(build_wheels, "CACHE", tmp_path)
+    recipe = build_wheels.Recipe(tools=("no-such-assembler-xyz",))
+    monkeypatch.setitem(build_wheels.RECIPES, "numpy", recipe)
+    with pytest.raises(SystemExit, match="needs no-such-assembler-xyz"):
+        build_wheels.build("numpy", sys.executable)
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_opencv_build_requires_nasm_for_simd_jpeg():
+    assert "nasm" in build_wheels.RECIPES["opencv-python-headless"].tools

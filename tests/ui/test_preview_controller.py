@@ -1,6 +1,7 @@
 """PreviewController: camera fallback, and the reel player whose end arrives through the runner."""
 
 import pytest
+from PySide6.QtCore import QObject, Signal
 
 from reeleditor.core.draft import Segment
 from reeleditor.core.settings import Settings
@@ -8,10 +9,13 @@ from reeleditor.ui.preview_controller import PreviewController
 from tests.ui.conftest import H, W, record
 
 
-class QuietMusic:
+class QuietMusic(QObject):
     """Stands in for MusicPlayer: the tests are about pictures."""
 
+    failed = Signal(str)
+
     def __init__(self):
+        super().__init__()
         self.calls = []
 
     def play(self, draft, track, reel_time):
@@ -126,3 +130,11 @@ def test_a_camera_that_opens_after_shutdown_is_closed(qtbot, controller, runner,
     preview.close()
     assert len(opened) == 1 and not opened[0].is_open  # closed, its capture thread gone
     assert preview.source is None
+
+
+def test_a_song_that_fails_on_its_own_thread_is_said_on_the_preview(qtbot, controller):
+    preview = controller()
+    music = preview.music
+    with qtbot.waitSignal(preview.notice, timeout=2000) as said:
+        music.failed.emit("/tmp/song.m4a cannot be read: Invalid data")
+    assert said.args == ["music not playing: /tmp/song.m4a cannot be read: Invalid data"]

@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from reeleditor.core.errors import SourceError
+from reeleditor.media import portaudio
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ def _input_devices(sd) -> list[dict]:
     default_in = sd.default.device[0]
     hostapi = sd.default.hostapi
     found = []
-    for index, dev in enumerate(sd.query_devices()):
+    with portaudio.LOCK:
+        devices = sd.query_devices()
+    for index, dev in enumerate(devices):
         if dev["max_input_channels"] <= 0:
             continue
         # Windows lists each device once per host API (MME, DirectSound, WASAPI, ...)
@@ -186,13 +189,14 @@ class MicrophoneInput:
 
     def _open(self) -> None:
         try:
-            self._stream = self._sd.InputStream(
-                device=self.device_index,
-                samplerate=self.sample_rate,
-                channels=self.channels,
-                dtype="float32",
-                callback=self._callback,
-            )
+            with portaudio.LOCK:  # the music preview may be opening its stream meanwhile
+                self._stream = self._sd.InputStream(
+                    device=self.device_index,
+                    samplerate=self.sample_rate,
+                    channels=self.channels,
+                    dtype="float32",
+                    callback=self._callback,
+                )
         except Exception as exc:
             raise SourceError(
                 f"the microphone {self.device_name!r} could not be opened: {exc}"
@@ -243,7 +247,8 @@ class MicrophoneInput:
             self._received = 0
             self._started_at = self._last_callback = time.monotonic()
         try:
-            self._stream.start()
+            with portaudio.LOCK:
+                self._stream.start()
         except Exception as exc:
             raise SourceError(f"the microphone {self.device_name!r} did not start: {exc}") from exc
 
@@ -276,10 +281,11 @@ class MicrophoneInput:
             self._started_at = None
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                stream.stop()
-            finally:
-                stream.close()
+            with portaudio.LOCK:
+                try:
+                    stream.stop()
+                finally:
+                    stream.close()
 
     def __repr__(self) -> str:
         return f"MicrophoneInput({self.device_name!r}, {self.sample_rate} Hz, {self.channels} ch)"

@@ -26,6 +26,7 @@ import numpy as np
 
 from reeleditor.core.errors import MediaError
 from reeleditor.core.mixing import LOOP_CROSSFADE, soft_limit
+from reeleditor.media import portaudio
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ BUFFER_SECONDS = 1.0  # decoded ahead: rides out a busy machine, costs ~400 KB
 PREFILL_SECONDS = 0.1  # buffered before the output starts, so it does not start starved
 TICK = 0.01  # how often the thread looks at a stop, a pause or the silent clock
 MAX_LEAD_SECONDS = 10.0  # silence put before sound that starts late, at most
-_PORTAUDIO = threading.Lock()  # PortAudio's open and close are not thread-safe
 _told: set[str] = set()  # reasons for silence already logged: once per run, not per play
 
 
@@ -451,7 +451,8 @@ class _DeviceOutput:
             raise _NoDevice(f"PortAudio is missing: {exc}") from exc
 
         try:
-            sounddevice.query_devices(kind="output")  # raises when there is no default output
+            with portaudio.LOCK:  # raises when there is no default output
+                sounddevice.query_devices(kind="output")
         except Exception as exc:
             raise _NoDevice("no output device found") from exc
 
@@ -463,14 +464,14 @@ class _DeviceOutput:
         # the decoder catches up the callback plays silence, which the clock does not count
         stream = None
         try:
-            with _PORTAUDIO:
+            with portaudio.LOCK:
                 stream = sounddevice.OutputStream(
                     samplerate=RATE, channels=CHANNELS, dtype="float32", callback=callback
                 )
                 stream.start()
         except Exception as exc:  # no device, a busy one, a broken audio stack
             if stream is not None:
-                with _PORTAUDIO:
+                with portaudio.LOCK:
                     stream.close()
             raise _NoDevice(str(exc) or type(exc).__name__) from exc
         self.stream = stream
@@ -488,7 +489,7 @@ class _DeviceOutput:
 
     def close(self, cut: bool) -> None:
         """`cut`: stopped by the caller, so what the device holds is dropped, not played."""
-        with _PORTAUDIO:
+        with portaudio.LOCK:
             try:
                 if cut:
                     self.stream.abort()

@@ -420,3 +420,43 @@ def test_a_device_lost_mid_play_leaves_the_clock_running_silently(
         load = ["load-module", "module-null-sink", "sink_name=reelnull", "rate=48000"]
         subprocess.run([*pactl, *load], check=True, timeout=10)
         subprocess.run([*pactl, "set-default-sink", "reelnull"], check=True, timeout=10)
+
+
+def test_recording_while_music_starts_and_stops_shares_portaudio_safely(
+    tmp_path,
+    pulse_server,  # noqa: F811 - the fixture
+):
+    """The microphone and the music preview open and close PortAudio streams from two
+    threads at once (recording with music): both go through media/portaudio.LOCK, and 40
+    rounds of each on a real device leave no error and no stream behind."""
+
+    from reeleditor.media import portaudio
+    from reeleditor.media.microphone import MicrophoneInput
+
+    song = make_wav(tmp_path / "tone.wav", seconds=2.0, rate=48000)
+    errors: list[BaseException] = []
+
+    def microphone_rounds():
+        try:
+            mic = MicrophoneInput(None, sample_rate=RATE, channels=1)
+            for _ in range(40):
+                mic.start()
+                mic.read()
+                mic.stop()
+        except BaseException as exc:  # reported below, on the test's thread
+            errors.append(exc)
+
+    recorder = threading.Thread(target=microphone_rounds)
+    recorder.start()
+    sounds = []
+    for _ in range(40):
+        sound = SoundOut(song)
+        sound.start()
+        sounds.append(sound)
+        time.sleep(0.005)
+        sound.stop()
+    recorder.join(60)
+    assert not recorder.is_alive() and not errors, errors
+    assert all(sound.close() for sound in sounds)
+    assert not any(sound.error for sound in sounds), [s.error for s in sounds if s.error]
+    assert not portaudio.LOCK.locked()

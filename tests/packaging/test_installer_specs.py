@@ -117,3 +117,40 @@ def test_the_signing_steps_are_written_down():
         "signtool sign",
     ):
         assert step in text, step
+
+
+def test_windows_gets_a_windowed_app_and_a_console_cli_beside_it(spec):
+    windowed = next(
+        node.value
+        for node in ast.walk(spec)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "WINDOWED"
+    )
+    assert set(ast.literal_eval(windowed.comparators[0])) == {"win32", "darwin"}
+    made = {ast.literal_eval(c.args[0]): c for c in _calls(spec, "executable")}
+    assert ast.unparse(_keyword(made["reeleditor"], "console")) == "not WINDOWED"
+    assert ast.literal_eval(_keyword(made["reeleditor-cli"], "console")) is True
+    guard = next(
+        node
+        for node in ast.walk(spec)
+        if isinstance(node, ast.If) and made["reeleditor-cli"] in ast.walk(node)
+    )
+    assert ast.unparse(guard.test) == "sys.platform == 'win32'"
+    iss = (PACKAGING / "windows" / "reeleditor.iss").read_text()
+    assert '#define AppExe "reeleditor.exe"' in iss  # the Start menu opens the windowed one
+
+
+def test_without_a_console_the_entry_point_still_runs_a_command(tmp_path):
+    """A windowed Windows build starts with sys.stdout and sys.stderr None; a command's
+    progress line would raise on them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import runpy, sys; sys.stdout = None; sys.stderr = None; "
+        f"sys.argv = ['reeleditor', '--home', {str(tmp_path)!r}, 'record', "
+        "'--source', 'testpattern', '--seconds', '1.5']; "
+        "runpy.run_module('reeleditor', run_name='__main__')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.rglob("draft.json")), "the take was not recorded"

@@ -171,6 +171,10 @@ def run_app(
         return app.exec()
     finally:
         sentinel.stop()
+        # Qt still talks while Python finalises (the QApplication's destructor unloads the
+        # plugins and warns about what is left): a Python handler called then crashes the
+        # exit (QT_DEBUG_PLUGINS=1 made it every time), so Qt's own handler takes over here
+        qInstallMessageHandler(None)
 
 
 def _log_qt_message(mode, context, message: str) -> None:

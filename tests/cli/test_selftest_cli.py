@@ -42,3 +42,17 @@ def test_the_startup_probe_prints_the_first_paint_on_the_system_clock():
     assert line, result.stdout
     shown = float(line[0].rsplit(" ", 1)[1])
     assert before < shown < time.monotonic()
+
+
+def test_the_app_exits_cleanly_while_qt_still_logs_during_teardown(tmp_path):
+    """Qt's plugin debugging talks while Python finalises; the app's Python message handler
+    was still installed then and the exit crashed (SIGSEGV) every time."""
+    result = run_cli(
+        "--home",
+        str(tmp_path),
+        "--startup-probe",
+        env={"QT_DEBUG_PLUGINS": "1"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "unloaded library" in result.stderr  # Qt's teardown messages, on its own handler

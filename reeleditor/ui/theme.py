@@ -58,6 +58,7 @@ QPushButton:default:hover {{ background: {ACCENT_HOVER}; }}
 QPushButton:disabled, QToolButton:disabled {{ color: {MUTED}; background: {BASE}; }}
 QToolButton:checked {{ border: 2px solid {ACCENT}; background: {BASE}; }}
 QToolButton#lookButton {{ padding: 3px; border-radius: 8px; }}
+QPushButton#zoomButton {{ padding: 5px 0px; }}
 QToolButton#sectionToggle {{ border: none; background: transparent; padding: 2px; }}
 QLineEdit, QComboBox, QListWidget {{
     background: {BASE}; border: 1px solid {BORDER}; border-radius: 6px; padding: 3px 6px;

@@ -89,8 +89,12 @@ class TimelinePanel(QWidget):
         self.status = QLabel("")
         self.status.setObjectName("timelineStatus")
         self.status.setWordWrap(True)  # a long message wraps rather than widen the window
-        for w in (self.zoom_out, self.zoom_in):
-            w.setFixedWidth(28)
+        for w, tip in ((self.zoom_out, "Zoom out (−)"), (self.zoom_in, "Zoom in (+)")):
+            # narrow, with the theme's side padding taken off (#zoomButton): at 28 px with
+            # it, the glyph was clipped to a dot and a bar
+            w.setObjectName("zoomButton")
+            w.setToolTip(tip)
+            w.setFixedWidth(30)
         row = QHBoxLayout()
         for w in (
             self.zoom_out,

@@ -44,7 +44,22 @@ grep "main window shown" "$home/logs/reeleditor.log" >&2 || {
   echo "deb-smoke.sh: no main window within 30 s" >&2; cat "$home/out.txt" >&2; exit 1; }
 sleep 2  # the preview's first frames and the looks strip fill in
 kill -0 "$app"  # still running: it did not crash after showing
-"$python" -c "import sys; from PIL import ImageGrab; ImageGrab.grab(xdisplay=None).save(sys.argv[1])" "$shot"
+# the screenshot is a check too: a blank screen (it came out all black once in CI, the
+# window logged as shown) is grabbed again for up to 15 s, and fails the smoke test if it
+# stays blank; the window has thousands of colours, a blank screen one
+"$python" - "$shot" <<'GRAB'
+import sys, time
+from PIL import ImageGrab
+for attempt in range(30):
+    image = ImageGrab.grab(xdisplay=None)
+    colours = image.getcolors(maxcolors=1 << 16)
+    if colours is None or len(colours) >= 100:
+        break
+    time.sleep(0.5)
+image.save(sys.argv[1])
+if colours is not None and len(colours) < 100:
+    sys.exit(f"deb-smoke.sh: the screen stayed blank ({len(colours)} colours): {sys.argv[1]}")
+GRAB
 echo "deb-smoke.sh: the installed app showed its window; screenshot $shot" >&2
 kill -TERM "$app"
 wait "$app" || true

@@ -29,7 +29,9 @@ fi
 # under Xvfb (DISPLAY is set): the installed app, from PATH, with a fresh home
 home=$(mktemp -d)
 trap 'kill "$app" 2>/dev/null || true; rm -rf "$home"' EXIT
-REELEDITOR_HOME=$home reeleditor >"$home/out.txt" 2>&1 &
+# xcb, as on a creator's X11 desktop: CI exports QT_QPA_PLATFORM=offscreen for the tests,
+# and inherited here it drew the window nowhere (the screenshot check caught it)
+QT_QPA_PLATFORM=xcb REELEDITOR_HOME=$home reeleditor >"$home/out.txt" 2>&1 &
 app=$!
 for _ in $(seq 1 120); do
   grep -q "main window shown" "$home/logs/reeleditor.log" 2>/dev/null && break

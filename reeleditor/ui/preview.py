@@ -18,6 +18,15 @@ from reeleditor.media.preview import PREVIEW_SIZE, PreviewPipeline
 __all__ = ["PREVIEW_SIZE", "CameraView", "PreviewPipeline"]  # the pipeline, for old callers
 
 
+def centred_rect(width: int, height: int, size: tuple[int, int], fill: bool = False) -> QRectF:
+    """A picture of `size` scaled into a width x height area, centred: fitted whole, or
+    (`fill`) covering the area and cropped."""
+    iw, ih = size
+    scale = (max if fill else min)(width / iw, height / ih)
+    w, h = iw * scale, ih * scale
+    return QRectF((width - w) / 2, (height - h) / 2, w, h)
+
+
 class CameraView(QWidget):
     """Paints the preview in 9:16, fit or fill, with an optional frame-rate readout."""
 
@@ -63,10 +72,7 @@ class CameraView(QWidget):
         """Where the picture (`size`, or the one shown) is painted, in widget pixels."""
         if size is None:
             size = (self._image.width(), self._image.height()) if self._image else (9, 16)
-        iw, ih = size
-        scale = (max if self.fill else min)(self.width() / iw, self.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return centred_rect(self.width(), self.height(), size, self.fill)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from reeleditor.core.progress import Progress
+from reeleditor.ui.preview import centred_rect
 
 TICK_MS = 15  # the picture due is looked for twice per frame at 30 fps
 
@@ -45,10 +46,8 @@ class FrameView(QWidget):
 
     def image_rect(self) -> QRectF:
         """Where the picture is painted, in widget pixels."""
-        iw, ih = (self._image.width(), self._image.height()) if self._image else (9, 16)
-        scale = min(self.width() / iw, self.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        size = (self._image.width(), self._image.height()) if self._image else (9, 16)
+        return centred_rect(self.width(), self.height(), size)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
